@@ -1,0 +1,92 @@
+/**
+ * The composition root: the only place that chooses implementations and wires them together
+ * (config -> store -> directory -> pipeline -> listeners). Everything else receives its
+ * dependencies as arguments.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from '../config/schema.ts';
+import type { Logger } from '../lib/logger.ts';
+import { parseHostPort, type HostPort } from '../lib/net.ts';
+import { SqliteStore, cleanSpool } from '../store/sqlite/store.ts';
+import type { Store } from '../store/ports.ts';
+import { Directory } from '../directory/directory.ts';
+import { LoginThrottle } from '../directory/throttle.ts';
+import { InboundPipeline } from '../inbound/pipeline.ts';
+import { SmtpServer, type ListenerSpec } from '../smtpserver/server.ts';
+import { loadTls, secureContext, type TlsMaterial } from '../tls/certificates.ts';
+
+export function openStore(config: Config): Store {
+  return new SqliteStore({ dataDir: config.data_dir });
+}
+
+export interface RunningApp {
+  config: Config;
+  store: Store;
+  tls: TlsMaterial;
+  smtp: SmtpServer;
+  /** Bound addresses by listener name (ports resolved when configured as 0). */
+  endpoints: Array<{ name: 'mx' | 'submission' | 'submissions'; address: HostPort }>;
+  close(): Promise<void>;
+}
+
+export async function startApp(config: Config, logger: Logger): Promise<RunningApp> {
+  mkdirSync(config.data_dir, { recursive: true, mode: 0o700 });
+  const spoolDir = join(config.data_dir, 'spool');
+  mkdirSync(spoolDir, { recursive: true, mode: 0o700 });
+  const stale = cleanSpool(spoolDir);
+  if (stale) logger.info({ files: stale }, 'removed spool files of messages never acknowledged');
+  const store = openStore(config);
+  const directory = new Directory(store, { subaddressSeparator: config.subaddress_separator });
+  const tls = await loadTls({ cert: config.tls.cert, key: config.tls.key, dataDir: config.data_dir, hostname: config.hostname });
+  const a = config.auth;
+  const throttle = new LoginThrottle({
+    maxFailuresPerIp: a.max_failures_per_ip,
+    maxFailuresPerAccountIp: a.max_failures_per_account_ip,
+    maxFailuresPerAccount: a.max_failures_per_account,
+    windowMs: a.failure_window_seconds * 1000,
+    lockoutMs: a.lockout_seconds * 1000,
+  });
+  const pipeline = new InboundPipeline({ directory, store, logger, hostname: config.hostname });
+  const smtp = new SmtpServer({
+    hostname: config.hostname,
+    secureContext: secureContext(tls, config.tls.min_version),
+    limits: config.limits,
+    plaintextAuth: a.plaintext,
+    pipeline,
+    auth: { directory, store, throttle, cramMd5: a.cram_md5, logger },
+    spoolDir,
+    logger,
+  });
+  const endpoints: RunningApp['endpoints'] = [];
+  const plan: Array<[RunningApp['endpoints'][number]['name'], string[], Omit<ListenerSpec, 'host' | 'port'>]> = [
+    ['mx', config.listen.mx, { mode: 'mx', implicitTls: false }],
+    ['submission', config.listen.submission, { mode: 'submission', implicitTls: false }],
+    ['submissions', config.listen.submissions, { mode: 'submission', implicitTls: true }],
+  ];
+  try {
+    for (const [name, specs, kind] of plan) {
+      for (const s of specs) {
+        const hp = parseHostPort(s) as HostPort; // validated by the config schema
+        const bound = await smtp.listen({ ...hp, ...kind });
+        endpoints.push({ name, address: bound.address });
+        logger.info({ listener: name, host: bound.address.host, port: bound.address.port }, 'listening');
+      }
+    }
+  } catch (e) {
+    await smtp.close(0);
+    await store.close();
+    throw e;
+  }
+  return {
+    config,
+    store,
+    tls,
+    smtp,
+    endpoints,
+    async close() {
+      await smtp.close();
+      await store.close();
+    },
+  };
+}

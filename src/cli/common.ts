@@ -1,0 +1,54 @@
+/** Shared by the CLI commands: config loading, store opening, output, password input. */
+import { loadConfig, ConfigError, type Config } from '../config/load.ts';
+import { openStore } from '../app/app.ts';
+import type { Store } from '../store/ports.ts';
+import { StoreConflict } from '../store/ports.ts';
+import { AccountError } from '../directory/accounts.ts';
+
+export interface GlobalOptions {
+  config?: string;
+}
+
+export function config(opts: GlobalOptions): Config {
+  return loadConfig(opts.config).config;
+}
+
+/** Runs `fn` with an open store and closes it; known errors become one readable line and exit 1. */
+export async function withStore<T>(opts: GlobalOptions, fn: (store: Store, cfg: Config) => Promise<T>): Promise<T> {
+  const cfg = config(opts);
+  const store = openStore(cfg);
+  try {
+    return await fn(store, cfg);
+  } finally {
+    await store.close();
+  }
+}
+
+export function fail(e: unknown): never {
+  if (e instanceof ConfigError || e instanceof StoreConflict || e instanceof AccountError || e instanceof UsageError) {
+    process.stderr.write(`mailwarden: ${e.message}\n`);
+    process.exit(1);
+  }
+  throw e;
+}
+
+export class UsageError extends Error {}
+
+export function printJson(v: unknown): void {
+  process.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
+}
+
+export function printTable(rows: string[][], header: string[]): void {
+  const all = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
+  for (const r of all) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
+}
+
+/** Reads a password from standard input (first line), for --password-stdin. */
+export async function readPasswordStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  const pw = Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
+  if (!pw) throw new UsageError('no password on standard input');
+  return pw;
+}

@@ -1,0 +1,24 @@
+/** `mailwarden domain add|list|del` */
+import type { Command } from 'commander';
+import { addDomain } from '../directory/accounts.ts';
+import { fail, printJson, printTable, withStore, type GlobalOptions, UsageError } from './common.ts';
+
+export function registerDomain(program: Command, global: () => GlobalOptions): void {
+  const cmd = program.command('domain').description('manage local mail domains');
+  cmd.command('add <name>').description('add a local domain (mail for it is accepted on the MX)').action((name: string) =>
+    withStore(global(), async (store) => {
+      const d = await addDomain(store, name);
+      process.stdout.write(`domain ${d.name} added\n`);
+    }).catch(fail));
+  cmd.command('list').description('list local domains').option('--json', 'JSON output').action((o: { json?: boolean }) =>
+    withStore(global(), async (store) => {
+      const ds = await store.listDomains();
+      if (o.json) return printJson(ds.map((d) => ({ name: d.name, createdAt: new Date(d.createdAt).toISOString() })));
+      printTable(ds.map((d) => [d.name, new Date(d.createdAt).toISOString()]), ['DOMAIN', 'CREATED']);
+    }).catch(fail));
+  cmd.command('del <name>').description('delete a domain (refused while it has users or aliases)').option('--force', 'also delete its users, their mail, and its aliases').action((name: string, o: { force?: boolean }) =>
+    withStore(global(), async (store) => {
+      if (!(await store.deleteDomain(name.toLowerCase(), o.force))) throw new UsageError(`no such domain ${name}`);
+      process.stdout.write(`domain ${name} deleted\n`);
+    }).catch(fail));
+}

@@ -1,0 +1,116 @@
+/**
+ * The configuration schema: one TOML file (mailwarden.toml). Every field carries a doc string;
+ * `mailwarden config example` and docs/config.md are generated from this file, so the schema,
+ * the example and the docs cannot drift apart.
+ */
+import { z } from 'zod';
+import { parseHostPort } from '../lib/net.ts';
+
+const listenList = (doc: string, def: string[]) =>
+  z
+    .array(
+      z.string().superRefine((v, ctx) => {
+        const r = parseHostPort(v);
+        if (typeof r === 'string') ctx.addIssue({ code: 'custom', message: r });
+      }),
+    )
+    .default(def)
+    .describe(doc);
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+export const listenSchema = z
+  .object({
+    mx: listenList(
+      'Inbound MX listeners (port 25 in production): mail for local recipients only, STARTTLS offered, no AUTH.',
+      ['127.0.0.1:2525'],
+    ),
+    submission: listenList(
+      'Submission listeners (RFC 6409, port 587 in production): STARTTLS, AUTH required before MAIL.',
+      ['127.0.0.1:5870'],
+    ),
+    submissions: listenList(
+      'Submission over implicit TLS (RFC 8314, port 465 in production): AUTH required before MAIL.',
+      ['127.0.0.1:4650'],
+    ),
+  })
+  .strict()
+  .prefault({})
+  .describe('Network listeners: each a list of "host:port"; an empty list disables that listener.');
+
+export const tlsSchema = z
+  .object({
+    cert: z.string().optional().describe('PEM certificate chain file. Default: a self-signed certificate generated under data_dir/tls.'),
+    key: z.string().optional().describe('PEM private key file (required when cert is set).'),
+    min_version: z.enum(['TLSv1.2', 'TLSv1.3']).default('TLSv1.2').describe('Oldest TLS version accepted. SSLv3, TLS 1.0 and 1.1 are never offered.'),
+  })
+  .strict()
+  .refine((t) => (t.cert === undefined) === (t.key === undefined), { message: 'cert and key must be set together' })
+  .prefault({})
+  .describe('TLS for STARTTLS and implicit-TLS listeners.');
+
+export const authSchema = z
+  .object({
+    plaintext: z
+      .enum(['never', 'loopback'])
+      .default('never')
+      .describe('"never": AUTH only after TLS (538 5.7.11 otherwise). "loopback": also allow AUTH without TLS from 127.0.0.0/8 and ::1 (teaching labs only).'),
+    cram_md5: z
+      .boolean()
+      .default(false)
+      .describe('Offer CRAM-MD5. It needs a plaintext-equivalent secret stored per user (set with the next `user passwd`), so it is off by default.'),
+    max_failures_per_ip: z.number().int().min(1).default(10).describe('Failed AUTH attempts from one client IP within failure_window_seconds before that IP is locked out.'),
+    max_failures_per_account_ip: z.number().int().min(1).default(5).describe('Failed attempts on one account from one IP before that (account, IP) pair is locked out. Other IPs are not affected, so an attacker cannot lock the real user out.'),
+    max_failures_per_account: z.number().int().min(1).default(50).describe('Failed attempts on one account from all IPs before further attempts on it are slowed down (delayed, never locked).'),
+    failure_window_seconds: z.number().int().min(1).default(900).describe('Window over which failures are counted.'),
+    lockout_seconds: z.number().int().min(1).default(900).describe('How long a lockout lasts.'),
+  })
+  .strict()
+  .prefault({})
+  .describe('Authentication policy.');
+
+export const limitsSchema = z
+  .object({
+    max_message_size: z.number().int().min(1 * KiB).default(25 * MiB).describe('Largest message accepted, in bytes; announced in the EHLO SIZE keyword (552 5.3.4 above it).'),
+    max_recipients: z.number().int().min(1).default(100).describe('Recipients per message (452 4.5.3 above it, RFC 5321 §4.5.3.1.8 requires at least 100).'),
+    max_line_length: z.number().int().min(512).default(1000).describe('Longest command line or message line, CRLF included (500 5.5.2 above it; RFC 5321 §4.5.3.1.4-6 sets 512 for commands and 1000 for text).'),
+    max_header_size: z.number().int().min(4 * KiB).default(256 * KiB).describe('Largest header section of a message, in bytes.'),
+    command_timeout_seconds: z.number().int().min(1).default(300).describe('Idle time allowed between commands before the connection is closed with 421 (RFC 5321 §4.5.3.2.7).'),
+    data_timeout_seconds: z.number().int().min(1).default(600).describe('Idle time allowed while receiving message data.'),
+    max_connections: z.number().int().min(1).default(1000).describe('Concurrent SMTP connections, all listeners together (421 above it).'),
+    max_connections_per_ip: z.number().int().min(1).default(20).describe('Concurrent SMTP connections from one client IP (421 above it).'),
+    max_errors: z.number().int().min(1).default(10).describe('Syntax or sequence errors in one session before it is closed with 421.'),
+    greeting_delay_ms: z.number().int().min(0).max(30000).default(0).describe('Wait this long before the 220 greeting and refuse clients that talk first (554 5.5.0). 0 disables the early-talker check.'),
+    memory_spool_bytes: z.number().int().min(0).default(256 * KiB).describe('Messages up to this size are kept in memory while received; larger ones stream to a spool file.'),
+  })
+  .strict()
+  .prefault({})
+  .describe('Limits on connections, commands and messages.');
+
+export const logSchema = z
+  .object({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level (structured JSON on standard output).'),
+  })
+  .strict()
+  .prefault({})
+  .describe('Logging.');
+
+export const configSchema = z
+  .object({
+    hostname: z
+      .string()
+      .regex(/^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*$/, 'must be a host name like mx.example.org')
+      .default('mx.example.test')
+      .describe('This server\'s host name: used in the SMTP greeting, EHLO and Received headers, and in the self-signed certificate.'),
+    data_dir: z.string().default('./data').describe('Where the store, spool, blobs and generated TLS files live. $MAILWARDEN_HOME overrides the default.'),
+    subaddress_separator: z.string().max(1).default('+').describe('user+tag@domain delivers to user@domain (RFC 5233 style). Empty string disables.'),
+    listen: listenSchema,
+    tls: tlsSchema,
+    auth: authSchema,
+    limits: limitsSchema,
+    log: logSchema,
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;

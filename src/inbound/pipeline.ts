@@ -1,0 +1,91 @@
+/**
+ * THE inbound pipeline: named stages, each `(ctx, ...) => Promise<Verdict>`, run in order for every
+ * message on every listener:
+ *
+ *   mail-from -> rcpt (per recipient) -> [DATA received] -> headers -> route/commit
+ *
+ * Later stages (SPF, DKIM, DMARC, ARC, spam) slot in between "headers" and "route". Every verdict
+ * is logged with the session id. The route stage commits the message durably (store.ingest) before
+ * the caller may answer 250.
+ */
+import type { Logger } from '../lib/logger.ts';
+import type { Directory } from '../directory/directory.ts';
+import type { Store } from '../store/ports.ts';
+import type { MailboxAddress } from '../mail/address.ts';
+import { canonical } from '../mail/address.ts';
+import { parseHeaderSection } from '../mail/headers.ts';
+import { replies } from '../smtp/replies.ts';
+import { mailFromStage } from './stages/mail-from.ts';
+import { rcptStage } from './stages/rcpt.ts';
+import { headersStage } from './stages/headers.ts';
+import { receivedHeader } from './received.ts';
+import type { MessageSpool } from './spool.ts';
+import { cont, tempfail, type AcceptedRecipient, type SessionContext, type Transaction, type Verdict } from './types.ts';
+
+export interface InboundDeps {
+  directory: Directory;
+  store: Store;
+  logger: Logger;
+  hostname: string;
+}
+
+export class InboundPipeline {
+  private readonly deps: InboundDeps;
+
+  constructor(deps: InboundDeps) {
+    this.deps = deps;
+  }
+
+  private log<T>(ctx: SessionContext, stage: string, v: Verdict<T>, extra: Record<string, unknown> = {}): Verdict<T> {
+    const base = { session: ctx.id, ip: ctx.remoteIp, mode: ctx.mode, user: ctx.user?.address, stage, verdict: v.kind, ...extra };
+    if (v.kind === 'continue') this.deps.logger.info(base, `${stage}: accepted`);
+    else this.deps.logger.warn({ ...base, code: v.reply.code, enhanced: v.reply.enhanced }, `${stage}: ${Array.isArray(v.reply.text) ? v.reply.text.join(' ') : v.reply.text}`);
+    return v;
+  }
+
+  async mailFrom(ctx: SessionContext, from: MailboxAddress | null): Promise<Verdict> {
+    return this.log(ctx, 'mail-from', await mailFromStage(this.deps.directory, ctx, from), { from: from ? canonical(from) : '<>' });
+  }
+
+  async rcpt(ctx: SessionContext, to: MailboxAddress): Promise<Verdict<AcceptedRecipient>> {
+    return this.log(ctx, 'rcpt', await rcptStage(this.deps.directory, ctx, to), { to: canonical(to) });
+  }
+
+  /** Runs the post-DATA stages and commits. Resolves with the message id once durable. */
+  async data(ctx: SessionContext, tx: Transaction, messageId: string, spool: MessageSpool): Promise<Verdict<{ id: string }>> {
+    const { fields } = parseHeaderSection(spool.headerSection());
+    const h = this.log(ctx, 'headers', await headersStage(this.deps.directory, ctx, fields));
+    if (h.kind !== 'continue') return h;
+
+    // route: local deliveries (each user once) and the outbound queue
+    const userIds = new Set<number>();
+    const outbound: string[] = [];
+    for (const r of tx.recipients) {
+      if (r.kind === 'local') r.userIds.forEach((u) => userIds.add(u));
+      else outbound.push(r.address);
+    }
+    const now = new Date();
+    const prefix = Buffer.from(receivedHeader(ctx, messageId, this.deps.hostname, tx.recipients.map((r) => r.address), now));
+    try {
+      const blob = await spool.finish(prefix);
+      const res = await this.deps.store.ingest({
+        blob,
+        mailFrom: tx.mailFrom ? canonical(tx.mailFrom) : '',
+        internalDate: now.getTime(),
+        deliveries: [...userIds].map((userId) => ({ userId, mailbox: 'INBOX' })),
+        outbound: outbound.map((address) => ({ address })),
+      });
+      return this.log(ctx, 'route', cont({ id: messageId }), {
+        messageId,
+        size: spool.size,
+        from: tx.mailFrom ? canonical(tx.mailFrom) : '<>',
+        to: tx.recipients.map((r) => r.address),
+        localDeliveries: res.messages.length,
+        queued: res.queueIds,
+      });
+    } catch (e) {
+      this.deps.logger.error({ session: ctx.id, err: e }, 'commit failed');
+      return this.log(ctx, 'route', tempfail(replies.localError()));
+    }
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * The message spool: holds a message while DATA is received. Small messages stay in memory; once a
+ * message passes `memoryLimit` bytes it streams to a file under data_dir/spool, so memory per
+ * connection stays bounded whatever the message size. `finish` adds the trace/prefix headers and
+ * returns a body the store can commit durably (a buffer, or an fsync'd file).
+ */
+import { open, unlink, type FileHandle } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { BlobSource } from '../store/ports.ts';
+import { headerEnd } from '../mail/headers.ts';
+
+export interface SpoolOptions {
+  spoolDir: string;
+  memoryLimit: number;
+  maxHeaderSize: number;
+}
+
+export class MessageSpool {
+  private readonly opts: SpoolOptions;
+  private chunks: Buffer[] = [];
+  private memSize = 0;
+  private file: FileHandle | null = null;
+  private filePath: string | null = null;
+  size = 0;
+  /** Header-section tracking: the first bytes of the message until the blank line. */
+  private head: Buffer = Buffer.alloc(0);
+  private headDone = false;
+  headerTooBig = false;
+
+  constructor(opts: SpoolOptions) {
+    this.opts = opts;
+  }
+
+  async write(chunk: Buffer): Promise<void> {
+    this.size += chunk.length;
+    if (!this.headDone) this.trackHeader(chunk);
+    if (!this.file && this.memSize + chunk.length <= this.opts.memoryLimit) {
+      this.chunks.push(chunk);
+      this.memSize += chunk.length;
+      return;
+    }
+    if (!this.file) {
+      this.filePath = join(this.opts.spoolDir, `${Date.now()}-${randomBytes(8).toString('hex')}.part`);
+      this.file = await open(this.filePath, 'wx', 0o600);
+      for (const c of this.chunks) await this.file.write(c);
+      this.chunks = [];
+      this.memSize = 0;
+    }
+    await this.file.write(chunk);
+  }
+
+  private trackHeader(chunk: Buffer): void {
+    const before = this.head.length;
+    this.head = Buffer.concat([this.head, chunk.subarray(0, this.opts.maxHeaderSize + 4 - before)]);
+    const end = headerEnd(this.head, before);
+    if (end >= 0) {
+      this.head = this.head.subarray(0, end);
+      this.headDone = true;
+    } else if (this.head.length > this.opts.maxHeaderSize) {
+      this.headerTooBig = true;
+      this.headDone = true;
+    }
+  }
+
+  /** The header section (without the blank line's CRLF), or the whole message if it has no body. */
+  headerSection(): Buffer {
+    return this.head;
+  }
+
+  /** Completes the message with `prefix` (trace headers) in front and returns it ready for the store. */
+  async finish(prefix: Buffer): Promise<BlobSource> {
+    if (!this.file) return { kind: 'buffer', data: Buffer.concat([prefix, ...this.chunks]) };
+    await this.file.close();
+    this.file = null;
+    const tmp = this.filePath!;
+    const finalPath = tmp.replace(/\.part$/, '.eml');
+    const out = await open(finalPath, 'wx', 0o600);
+    try {
+      await out.write(prefix);
+      for await (const c of createReadStream(tmp, { highWaterMark: 256 * 1024 })) await out.write(c as Buffer);
+      await out.sync(); // durable before the store commits a row naming it
+    } finally {
+      await out.close();
+    }
+    await unlink(tmp);
+    this.filePath = null;
+    return { kind: 'file', path: finalPath, size: prefix.length + this.size };
+  }
+
+  async discard(): Promise<void> {
+    this.chunks = [];
+    if (this.file) {
+      await this.file.close().catch(() => undefined);
+      this.file = null;
+    }
+    if (this.filePath) {
+      await unlink(this.filePath).catch(() => undefined);
+      this.filePath = null;
+    }
+  }
+}

@@ -14,7 +14,7 @@ import { Directory } from '../directory/directory.ts';
 import { LoginThrottle } from '../directory/throttle.ts';
 import { InboundPipeline } from '../inbound/pipeline.ts';
 import { SmtpServer, type ListenerSpec } from '../smtpserver/server.ts';
-import { loadTls, secureContext, type TlsMaterial } from '../tls/certificates.ts';
+import { loadTls, type TlsMaterial } from '../tls/certificates.ts';
 
 export function openStore(config: Config): Store {
   return new SqliteStore({ dataDir: config.data_dir });
@@ -50,7 +50,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
   const pipeline = new InboundPipeline({ directory, store, logger, hostname: config.hostname });
   const smtp = new SmtpServer({
     hostname: config.hostname,
-    secureContext: secureContext(tls, config.tls.min_version),
+    tls: { cert: tls.cert, key: tls.key, minVersion: config.tls.min_version, honorCipherOrder: true },
     limits: config.limits,
     plaintextAuth: a.plaintext,
     pipeline,

@@ -4,7 +4,7 @@
  * shutdown.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer, type SecureContext } from 'node:tls';
+import { createServer as createTlsServer, createSecureContext, type SecureContext, type TlsOptions } from 'node:tls';
 import type { Logger } from '../lib/logger.ts';
 import { normalizeIp, type HostPort } from '../lib/net.ts';
 import { formatReply, replies } from '../smtp/replies.ts';
@@ -16,9 +16,12 @@ export interface ListenerSpec extends HostPort {
   implicitTls: boolean;
 }
 
-export interface SmtpServerOptions extends Omit<SessionOptions, 'mode' | 'implicitTls'> {
-  secureContext: SecureContext | null;
+export interface SmtpServerOptions extends Omit<SessionOptions, 'mode' | 'implicitTls' | 'secureContext'> {
+  tls: TlsServerOptions | null;
 }
+
+/** Certificate, key and protocol floor for both STARTTLS and implicit TLS. */
+export type TlsServerOptions = Pick<TlsOptions, 'cert' | 'key' | 'minVersion' | 'honorCipherOrder'>;
 
 export interface BoundListener {
   spec: ListenerSpec;
@@ -32,11 +35,14 @@ export class SmtpServer {
   private readonly perIp = new Map<string, number>();
   private total = 0;
   private readonly sockets = new Set<Socket>();
+  private readonly sessions = new Set<SmtpSession>();
   readonly listeners: BoundListener[] = [];
+  private readonly secureContext: SecureContext | null;
 
   constructor(opts: SmtpServerOptions) {
     this.opts = opts;
     this.log = opts.logger;
+    this.secureContext = opts.tls ? createSecureContext(opts.tls) : null;
   }
 
   private admit(socket: Socket, spec: ListenerSpec): void {
@@ -61,15 +67,17 @@ export class SmtpServer {
       this.sockets.delete(socket);
     });
     socket.setNoDelay(true);
-    new SmtpSession(socket, { ...this.opts, mode: spec.mode, implicitTls: spec.implicitTls }).start();
+    const session = new SmtpSession(socket, { ...this.opts, secureContext: this.secureContext, mode: spec.mode, implicitTls: spec.implicitTls });
+    this.sessions.add(session);
+    socket.once('close', () => this.sessions.delete(session));
+    session.start();
   }
 
   async listen(spec: ListenerSpec): Promise<BoundListener> {
     let server: Server;
     if (spec.implicitTls) {
-      if (!this.opts.secureContext) throw new Error('implicit TLS listener without a certificate');
-      const ctx = this.opts.secureContext;
-      server = createTlsServer({ SNICallback: (_name, cb) => cb(null, ctx), secureContext: ctx, handshakeTimeout: 30_000 }, (s) => this.admit(s, spec));
+      if (!this.opts.tls) throw new Error('implicit TLS listener without a certificate');
+      server = createTlsServer({ ...this.opts.tls, handshakeTimeout: 30_000 }, (s) => this.admit(s, spec));
       server.on('tlsClientError', (err, s) => {
         this.log.info({ err: err.message, ip: s.remoteAddress }, 'TLS handshake failed');
         s.destroy();
@@ -90,11 +98,16 @@ export class SmtpServer {
     return bound;
   }
 
-  /** Stops accepting, waits (bounded) for sessions to end, then closes the rest (an unfinished DATA was never answered 250). */
+  /**
+   * Stops accepting; idle sessions get 421 at once, sessions in the middle of a command or DATA get
+   * `graceMs` to finish; the rest are closed (an unfinished DATA was never answered 250).
+   */
   async close(graceMs = 5000): Promise<void> {
-    await Promise.all(this.listeners.map((l) => new Promise<void>((r) => l.server.close(() => r()))));
+    const closed = Promise.all(this.listeners.map((l) => new Promise<void>((r) => l.server.close(() => r()))));
+    for (const s of this.sessions) s.shutdown();
     const deadline = Date.now() + graceMs;
     while (this.sockets.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     for (const s of this.sockets) s.destroy();
+    await closed;
   }
 }

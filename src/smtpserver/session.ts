@@ -61,6 +61,7 @@ export class SmtpSession {
   private readonly auth: SmtpAuth;
   private greeted = false;
   private messages = 0;
+  private stopping = false;
 
   constructor(socket: Socket, opts: SessionOptions) {
     this.socket = socket;
@@ -144,6 +145,17 @@ export class SmtpSession {
     }
   }
 
+  /** Server shutdown: an idle session is told 421 now; a busy one finishes its command first. */
+  shutdown(): void {
+    this.stopping = true;
+    if (!this.processing && this.state !== 'data') this.closeWith421();
+  }
+
+  private closeWith421(): void {
+    this.reply(replies.shuttingDown(this.opts.hostname));
+    this.close();
+  }
+
   private close(): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
@@ -182,6 +194,7 @@ export class SmtpSession {
       this.close();
     } finally {
       this.processing = false;
+      if (this.stopping && this.state === 'command') this.closeWith421();
       if (!this.socket.destroyed) {
         this.socket.uncork();
         if (this.buf.length <= INPUT_HIGH_WATER && this.state !== 'closed') this.socket.resume();

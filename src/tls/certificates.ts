@@ -3,7 +3,6 @@
  * data_dir/tls (ECDSA P-256, SAN = hostname, localhost, 127.0.0.1, ::1). Modern TLS only: TLS 1.2
  * and 1.3 with Node's default (forward-secret, AEAD-first) cipher list; SSLv3/TLS 1.0/1.1 never.
  */
-import { createSecureContext, type SecureContext } from 'node:tls';
 import { webcrypto, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -65,8 +64,4 @@ export async function loadTls(opts: { cert?: string; key?: string; dataDir: stri
   }
   const cert = readFileSync(certPath, 'utf8');
   return { cert, key: readFileSync(keyPath, 'utf8'), source: `${certPath} (self-signed)`, fingerprint256: new X509Certificate(cert).fingerprint256 };
-}
-
-export function secureContext(m: TlsMaterial, minVersion: 'TLSv1.2' | 'TLSv1.3'): SecureContext {
-  return createSecureContext({ cert: m.cert, key: m.key, minVersion, honorCipherOrder: true });
 }

@@ -1,0 +1,68 @@
+/**
+ * Test harness: a real mailwarden (startApp) on ephemeral loopback ports with a temporary data
+ * directory and a fresh SQLite store, plus a few accounts.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { validateConfig } from '../../src/config/load.ts';
+import type { Config } from '../../src/config/schema.ts';
+import { startApp, type RunningApp } from '../../src/app/app.ts';
+import { silentLogger, createLogger } from '../../src/lib/logger.ts';
+import { addAlias, addDomain, addUser } from '../../src/directory/accounts.ts';
+
+export const PASSWORD = 'correct horse battery';
+
+export interface TestServer {
+  app: RunningApp;
+  dir: string;
+  port(name: 'mx' | 'submission' | 'submissions'): number;
+  /** Raw messages in a user's mailbox, in UID order. */
+  mailbox(address: string, name?: string): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
+
+export async function startTestServer(overrides: DeepPartial<Config> & Record<string, unknown> = {}, opts: { cramMd5?: boolean } = {}): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'mailwarden-test-'));
+  const raw: Record<string, unknown> = {
+    hostname: 'mx.example.test',
+    data_dir: dir,
+    ...overrides,
+    listen: { mx: ['127.0.0.1:0'], submission: ['127.0.0.1:0'], submissions: ['127.0.0.1:0'], ...(overrides.listen as object) },
+    log: { level: 'silent', ...(overrides.log as object) },
+  };
+  const config = validateConfig(raw, 'test', dir, {});
+  const logger = process.env.TEST_LOG ? createLogger('debug') : silentLogger();
+  const app = await startApp(config, logger);
+  const s = app.store;
+  const cred = { cramMd5: opts.cramMd5 ?? config.auth.cram_md5 };
+  await addDomain(s, 'example.test');
+  await addDomain(s, 'other.test');
+  await addUser(s, 'alice@example.test', PASSWORD, { ...cred, displayName: 'Alice' });
+  await addUser(s, 'bob@example.test', PASSWORD, cred);
+  await addUser(s, 'carol@other.test', PASSWORD, cred);
+  await addAlias(s, 'sales@example.test', ['alice@example.test', 'bob@example.test']);
+  return {
+    app,
+    dir,
+    port(name) {
+      const e = app.endpoints.find((x) => x.name === name);
+      if (!e) throw new Error(`no ${name} listener`);
+      return e.address.port;
+    },
+    async mailbox(address, name = 'INBOX') {
+      const u = await s.getUser(address);
+      if (!u) throw new Error(`no user ${address}`);
+      const mb = await s.getMailbox(u.id, name);
+      const out: string[] = [];
+      for (const m of await s.listMessages(mb!.id)) out.push((await s.readBlob(m.blobId)).toString('utf8'));
+      return out;
+    },
+    async close() {
+      await app.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * The store contract: ONE suite that every engine (SQLite now, PostgreSQL next) must pass. Each
+ * engine's test file calls `storeContract(name, factory)`.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { StoreConflict, type Store } from '../ports.ts';
+
+export interface EngineFactory {
+  /** A fresh, empty store; `reopen` opens the same data again (persistence checks). */
+  create(): Promise<{ store: Store; reopen(): Promise<Store>; scratchDir: string }>;
+}
+
+const H = '$scrypt$ln=15,r=8,p=1$AAAA$BBBB';
+
+export function storeContract(engine: string, factory: EngineFactory): void {
+  test(`[${engine}] domains: add, get, list, conflicts, delete`, async () => {
+    const { store } = await factory.create();
+    await store.addDomain('b.test');
+    await store.addDomain('a.test');
+    await assert.rejects(store.addDomain('a.test'), StoreConflict);
+    assert.deepEqual((await store.listDomains()).map((d) => d.name), ['a.test', 'b.test']);
+    await store.addUser({ address: 'u@a.test', passwordHash: H });
+    await assert.rejects(store.deleteDomain('a.test'), StoreConflict, 'refused while it has users');
+    assert.equal(await store.deleteDomain('a.test', true), true);
+    assert.equal(await store.getUser('u@a.test'), null);
+    assert.equal(await store.deleteDomain('nope.test'), false);
+    await store.close();
+  });
+
+  test(`[${engine}] users get the special-use mailboxes; aliases resolve and are listed by target`, async () => {
+    const { store } = await factory.create();
+    await store.addDomain('a.test');
+    await assert.rejects(store.addUser({ address: 'u@b.test', passwordHash: H }), StoreConflict, 'domain must exist');
+    const u = await store.addUser({ address: 'u@a.test', passwordHash: H, displayName: 'U' });
+    await assert.rejects(store.addUser({ address: 'u@a.test', passwordHash: H }), StoreConflict);
+    const mbs = await store.listMailboxes(u.id);
+    assert.deepEqual(mbs.map((m) => [m.name, m.specialUse]), [['INBOX', null], ['Sent', '\\Sent'], ['Drafts', '\\Drafts'], ['Junk', '\\Junk'], ['Trash', '\\Trash'], ['Archive', '\\Archive']]);
+    assert.ok(mbs.every((m) => m.uidNext === 1 && m.uidValidity > 0));
+    await assert.rejects(store.addAlias('x@a.test', ['ghost@a.test']), StoreConflict, 'targets must be users');
+    await store.addAlias('x@a.test', ['u@a.test']);
+    await store.addAlias('@a.test', ['u@a.test']);
+    await assert.rejects(store.addAlias('u@a.test', ['u@a.test']), StoreConflict, 'an alias cannot shadow a user');
+    assert.deepEqual((await store.aliasesTargeting('u@a.test')).map((a) => a.source), ['@a.test', 'x@a.test']);
+    await assert.rejects(store.deleteUser('u@a.test'), StoreConflict, 'still an alias target');
+    assert.equal(await store.deleteAlias('x@a.test'), true);
+    assert.equal(await store.deleteAlias('@a.test'), true);
+    assert.equal(await store.deleteUser('u@a.test'), true);
+    await store.close();
+  });
+
+  test(`[${engine}] ingest: UIDs per mailbox, one shared blob, queue entries per domain`, async () => {
+    const { store } = await factory.create();
+    await store.addDomain('a.test');
+    const u1 = await store.addUser({ address: 'u1@a.test', passwordHash: H });
+    const u2 = await store.addUser({ address: 'u2@a.test', passwordHash: H });
+    const msg = Buffer.from('Subject: one\r\n\r\nhi\r\n');
+    const r = await store.ingest({
+      blob: { kind: 'buffer', data: msg },
+      mailFrom: 's@a.test',
+      internalDate: 1_700_000_000_000,
+      deliveries: [{ userId: u1.id, mailbox: 'INBOX' }, { userId: u2.id, mailbox: 'INBOX' }],
+      outbound: [{ address: 'x@r1.test' }, { address: 'y@r1.test' }, { address: 'z@r2.test' }],
+    });
+    assert.deepEqual(r.messages.map((m) => m.uid), [1, 1]);
+    assert.equal(r.queueIds.length, 2);
+    const q = await store.listQueue();
+    assert.deepEqual(q.map((e) => [e.domain, e.recipients.map((x) => x.address)]), [['r1.test', ['x@r1.test', 'y@r1.test']], ['r2.test', ['z@r2.test']]]);
+    const inbox = (await store.getMailbox(u1.id, 'INBOX'))!;
+    assert.equal(inbox.uidNext, 2);
+    const [m] = await store.listMessages(inbox.id);
+    assert.equal(m!.size, msg.length);
+    assert.deepEqual(await store.readBlob(m!.blobId), msg);
+    await assert.rejects(store.ingest({ blob: { kind: 'buffer', data: msg }, mailFrom: '', internalDate: 0, deliveries: [{ userId: u1.id, mailbox: 'Nope' }], outbound: [] }));
+    assert.equal(await store.countMessages(inbox.id), 1, 'a failed ingest commits nothing');
+    await store.close();
+  });
+
+  test(`[${engine}] concurrent ingests (group commit) get distinct UIDs and survive reopening`, async () => {
+    const { store, reopen, scratchDir } = await factory.create();
+    await store.addDomain('a.test');
+    const u = await store.addUser({ address: 'u@a.test', passwordHash: H });
+    const big = join(scratchDir, 'big.eml');
+    writeFileSync(big, `Subject: big\r\n\r\n${'x'.repeat(500_000)}\r\n`);
+    const results = await Promise.all([
+      ...Array.from({ length: 100 }, (_, i) => store.ingest({ blob: { kind: 'buffer', data: Buffer.from(`Subject: ${i}\r\n\r\n.\r\n`) }, mailFrom: '', internalDate: i, deliveries: [{ userId: u.id, mailbox: 'INBOX' }], outbound: [] })),
+      store.ingest({ blob: { kind: 'file', path: big, size: 500_000 + 19 }, mailFrom: '', internalDate: 0, deliveries: [{ userId: u.id, mailbox: 'INBOX' }], outbound: [] }),
+    ]);
+    const uids = results.map((r) => r.messages[0]!.uid);
+    assert.equal(new Set(uids).size, 101);
+    assert.ok(!existsSync(big), 'the spool file was moved into the store');
+    await store.close();
+    const again = await reopen();
+    const inbox = (await again.getMailbox(u.id, 'INBOX'))!;
+    assert.equal(await again.countMessages(inbox.id), 101);
+    const page1 = await again.listMessages(inbox.id, 0, 60);
+    const page2 = await again.listMessages(inbox.id, page1.at(-1)!.uid, 60);
+    assert.equal(page1.length + page2.length, 101, 'paged listing');
+    const last = page2.at(-1)!;
+    assert.match((await again.readBlob(last.blobId)).toString('latin1', 0, 20), /Subject: big/);
+    await again.close();
+  });
+}
+
+/** A scratch directory for an engine's files. */
+export function scratch(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}

@@ -48,3 +48,9 @@ test('the generated example config is itself valid and equals the defaults', () 
   const d = validateConfig({}, 'x', dir, {});
   assert.deepEqual({ ...c.config, data_dir: '' }, { ...d, data_dir: '' });
 });
+
+test('docs/config.md is generated from the schema and current (run `mailwarden config docs > docs/config.md`)', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { configMarkdown } = await import('./docs.ts');
+  assert.equal(readFileSync(new URL('../../docs/config.md', import.meta.url), 'utf8'), configMarkdown());
+});

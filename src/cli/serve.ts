@@ -23,7 +23,7 @@ export function banner(app: RunningApp, demo: DemoAccount | null, configPath: st
     `             SHA-256 ${app.tls.fingerprint256}`,
     '  listeners:',
   ];
-  const what = { mx: 'MX (inbound, no AUTH, STARTTLS)', submission: 'submission (STARTTLS + AUTH)', submissions: 'submissions (implicit TLS + AUTH)' };
+  const what = { mx: 'MX (inbound, no AUTH, STARTTLS)', submission: 'submission (STARTTLS + AUTH)', submissions: 'submissions (implicit TLS + AUTH)', pop3: 'POP3 (STLS, then USER/PASS or AUTH)', pop3s: 'POP3S (implicit TLS)' };
   for (const e of app.endpoints) lines.push(`    ${what[e.name].padEnd(36)} ${hp(e.address)}`);
   lines.push(`  plaintext AUTH: ${c.auth.plaintext === 'never' ? 'never (TLS required)' : 'allowed from loopback only (teaching mode)'}`);
   const sub = app.endpoints.find((e) => e.name === 'submission');
@@ -61,15 +61,19 @@ export function registerServe(program: Command, global: () => GlobalOptions): vo
             await store.close();
           }
         }
-        const logger = createLogger(config.log.level);
+        const logger = createLogger(config.log.level, undefined, true);
         const app = await startApp(config, logger);
+        logger.flush(); // the "listening" lines go out now, not when the buffer fills
         process.stderr.write(banner(app, demo, path));
         let stopping = false;
         const stop = (sig: string) => {
           if (stopping) return;
           stopping = true;
           logger.info({ signal: sig }, 'shutting down');
-          void app.close().then(() => process.exit(0));
+          void app.close().then(() => {
+            logger.flush();
+            setTimeout(() => process.exit(0), 100).unref();
+          });
         };
         process.on('SIGINT', () => stop('SIGINT'));
         process.on('SIGTERM', () => stop('SIGTERM'));

@@ -38,7 +38,9 @@ export class InboundPipeline {
 
   private log<T>(ctx: SessionContext, stage: string, v: Verdict<T>, extra: Record<string, unknown> = {}): Verdict<T> {
     const base = { session: ctx.id, ip: ctx.remoteIp, mode: ctx.mode, user: ctx.user?.address, stage, verdict: v.kind, ...extra };
-    if (v.kind === 'continue') this.deps.logger.info(base, `${stage}: accepted`);
+    // Rejections are logged at every stage; an accepted message is logged once, by "route", with
+    // its sender and recipients (the intermediate accepts are debug detail).
+    if (v.kind === 'continue') this.deps.logger[stage === 'route' ? 'info' : 'debug'](base, `${stage}: accepted`);
     else this.deps.logger.warn({ ...base, code: v.reply.code, enhanced: v.reply.enhanced }, `${stage}: ${Array.isArray(v.reply.text) ? v.reply.text.join(' ') : v.reply.text}`);
     return v;
   }

@@ -8,14 +8,19 @@ export type { Logger };
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
-export function createLogger(level: LogLevel = 'info', destination?: NodeJS.WritableStream): Logger {
+/**
+ * `buffered`: write through an asynchronous 4 KiB buffer (for the server's hot path); it is flushed
+ * on shutdown, so only a crash can lose the last few lines.
+ */
+export function createLogger(level: LogLevel = 'info', destination?: NodeJS.WritableStream, buffered = false): Logger {
   const options = {
     level,
     base: { svc: 'mailwarden' },
     redact: { paths: ['password', '*.password', 'auth.data', 'saslResponse'], censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
-  return destination ? pino(options, destination as pino.DestinationStream) : pino(options);
+  if (destination) return pino(options, destination as pino.DestinationStream);
+  return buffered ? pino(options, pino.destination({ dest: 1, sync: false, minLength: 4096 })) : pino(options);
 }
 
 /** A logger that drops everything: for tests and CLI commands that print their own output. */

@@ -133,6 +133,21 @@ export interface MessageStore {
    * (UIDs allocated), and the outbound queue entries. Resolves only once durable.
    */
   ingest(req: IngestRequest): Promise<IngestResult>;
+
+  // --- added for POP3 and IMAP (mailbox/) -------------------------------------------------
+  /** One message by UID, or null when it does not exist (never did, or expunged meanwhile). */
+  getMessage(mailboxId: number, uid: number): Promise<StoredMessage | null>;
+  /**
+   * The raw bytes of a stored message in chunks, so a large message is never held in memory
+   * whole. Fails (on the first read) when the blob does not exist.
+   */
+  streamBlob(blobId: number): AsyncIterable<Buffer>;
+  /**
+   * Deletes the messages with these UIDs from a mailbox (UIDs not present are skipped), releases
+   * their blob references (a blob is removed with its last reference) and bumps the mailbox's
+   * highest_modseq once. Atomic and durable on return. Resolves to the number of messages removed.
+   */
+  expunge(mailboxId: number, uids: number[]): Promise<number>;
 }
 
 export interface QueueStore {

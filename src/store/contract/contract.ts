@@ -103,6 +103,47 @@ export function storeContract(engine: string, factory: EngineFactory): void {
     assert.match((await again.readBlob(last.blobId)).toString('latin1', 0, 20), /Subject: big/);
     await again.close();
   });
+
+  test(`[${engine}] getMessage, streamBlob, expunge: rows go, shared blobs stay until their last reference, modseq moves`, async () => {
+    const { store, scratchDir } = await factory.create();
+    await store.addDomain('a.test');
+    const u1 = await store.addUser({ address: 'u1@a.test', passwordHash: H });
+    const u2 = await store.addUser({ address: 'u2@a.test', passwordHash: H });
+    const small = Buffer.from('Subject: small\r\n\r\nhi\r\n');
+    const both = [{ userId: u1.id, mailbox: 'INBOX' }, { userId: u2.id, mailbox: 'INBOX' }];
+    const shared = await store.ingest({ blob: { kind: 'buffer', data: small }, mailFrom: '', internalDate: 1, deliveries: both, outbound: [] });
+    const bigFile = join(scratchDir, 'expunge-big.eml');
+    const bigBody = Buffer.from(`Subject: big\r\n\r\n${'y'.repeat(300_000)}\r\n`);
+    writeFileSync(bigFile, bigBody);
+    const big = await store.ingest({ blob: { kind: 'file', path: bigFile, size: bigBody.length }, mailFrom: '', internalDate: 2, deliveries: [{ userId: u1.id, mailbox: 'INBOX' }], outbound: [] });
+    const inbox1 = (await store.getMailbox(u1.id, 'INBOX'))!;
+    const inbox2 = (await store.getMailbox(u2.id, 'INBOX'))!;
+
+    const m = await store.getMessage(inbox1.id, big.messages[0]!.uid);
+    assert.equal(m?.size, bigBody.length);
+    assert.equal(await store.getMessage(inbox1.id, 999), null);
+    const chunks: Buffer[] = [];
+    for await (const c of store.streamBlob(m!.blobId)) chunks.push(c);
+    assert.ok(chunks.length > 1, 'a large blob comes in several chunks');
+    assert.deepEqual(Buffer.concat(chunks), bigBody);
+
+    assert.equal(await store.expunge(inbox1.id, []), 0);
+    assert.equal(await store.expunge(inbox1.id, [shared.messages[0]!.uid, 999]), 1, 'unknown UIDs are skipped');
+    assert.equal(await store.getMessage(inbox1.id, shared.messages[0]!.uid), null);
+    const after = (await store.getMailbox(u1.id, 'INBOX'))!;
+    assert.ok(after.highestModseq > inbox1.highestModseq, 'highest_modseq bumped');
+    assert.equal(after.uidNext, inbox1.uidNext, 'UIDs are never reused');
+    assert.deepEqual(await store.readBlob(shared.blobId), small, 'the other mailbox still holds the shared blob');
+    assert.equal(await store.expunge(inbox1.id, [shared.messages[1]!.uid]), 0, 'a UID of another mailbox is not touched');
+    assert.equal(await store.expunge(inbox2.id, [shared.messages[1]!.uid]), 1);
+    await assert.rejects(store.readBlob(shared.blobId), 'last reference gone: blob removed');
+    assert.equal(await store.expunge(inbox1.id, [big.messages[0]!.uid]), 1);
+    await assert.rejects(async () => {
+      for await (const _ of store.streamBlob(big.blobId)) void _;
+    }, 'the large blob is removed too');
+    assert.equal(await store.countMessages(inbox1.id), 0);
+    await store.close();
+  });
 }
 
 /** A scratch directory for an engine's files. */

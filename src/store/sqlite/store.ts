@@ -1,17 +1,18 @@
 /**
  * The embedded store on node:sqlite (no native addon). WAL journal with synchronous=FULL: a
- * COMMIT returns only after the WAL is fsync'd. Message ingestion uses group commit: requests that
- * arrive in the same event-loop turn share one transaction and one fsync, and each caller is
- * answered only after that commit.
+ * COMMIT returns only after the WAL is fsync'd. Message ingestion runs in a worker thread
+ * (ingest-worker.ts) with group commit: requests that queue up during a commit share the next
+ * transaction and fsync, each caller is answered only after its commit, and the event loop serving
+ * the sessions never waits for an fsync.
  *
  * Bodies up to the spool threshold live in the blobs table; larger ones are files under
  * data_dir/blobs, fsync'd (file and directory) before the row that names them is committed.
  * Never: answer an ingest before COMMIT, or hold a whole mailbox in memory.
  */
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import { mkdirSync, renameSync, openSync, fsyncSync, closeSync, readdirSync, unlinkSync, existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join, basename } from 'node:path';
+import { mkdirSync, readdirSync, unlinkSync, existsSync } from 'node:fs';
+import { readFile, open as openFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { randomInt } from 'node:crypto';
 import {
   DEFAULT_MAILBOXES,
@@ -27,25 +28,24 @@ import {
   type User,
 } from '../ports.ts';
 import { MIGRATIONS } from './schema.ts';
+import { openPragmas } from './pragmas.ts';
+import type { WorkerReply, WorkerRequest } from './ingest-worker.ts';
+import { Worker } from 'node:worker_threads';
 
 type Row = Record<string, unknown>;
 
-interface Pending {
-  req: IngestRequest;
-  resolve: (r: IngestResult) => void;
-  reject: (e: unknown) => void;
-}
+const now = () => Date.now();
 
-function fsyncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
+/** Chunk size for streamBlob. */
+const BLOB_CHUNK = 64 * 1024;
+
+function unlinkQuietly(path: string): void {
   try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    unlinkSync(path);
+  } catch {
+    /* already gone */
   }
 }
-
-const now = () => Date.now();
 
 function toDomain(r: Row): Domain {
   return { id: Number(r.id), name: String(r.name), createdAt: Number(r.created_at) };
@@ -103,19 +103,19 @@ export class SqliteStore implements Store {
   private readonly db: DatabaseSync;
   private readonly blobDir: string;
   private readonly stmts = new Map<string, StatementSync>();
-  private pending: Pending[] = [];
-  private flushScheduled = false;
+  private readonly file: string;
+  private worker: Worker | null = null;
+  private readonly inflight = new Map<number, { resolve: (r: IngestResult) => void; reject: (e: unknown) => void }>();
+  private nextRequest = 0;
   private closed = false;
 
   constructor(opts: SqliteStoreOptions) {
     mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
     this.blobDir = join(opts.dataDir, 'blobs');
     mkdirSync(this.blobDir, { recursive: true });
-    this.db = new DatabaseSync(opts.file ?? join(opts.dataDir, 'mailwarden.db'));
-    this.db.exec('PRAGMA journal_mode = WAL');
-    this.db.exec('PRAGMA synchronous = FULL');
-    this.db.exec('PRAGMA busy_timeout = 10000');
-    this.db.exec('PRAGMA foreign_keys = ON');
+    this.file = opts.file ?? join(opts.dataDir, 'mailwarden.db');
+    this.db = new DatabaseSync(this.file);
+    openPragmas(this.db);
     this.migrate();
   }
 
@@ -285,108 +285,105 @@ export class SqliteStore implements Store {
     return readFile(join(this.blobDir, String(r.path)));
   }
 
-  private unref(blobId: number): void {
+  /**
+   * Releases one reference to a blob. With `unlinkLater`, the file of a blob that lost its last
+   * reference is collected there instead of unlinked, for the caller to unlink after COMMIT (so a
+   * rolled-back transaction never leaves a row naming a deleted file).
+   */
+  private unref(blobId: number, unlinkLater?: string[]): void {
     this.q('UPDATE blobs SET refs = refs - 1 WHERE id = ?').run(blobId);
     const r = this.q('SELECT refs, path FROM blobs WHERE id = ?').get(blobId) as Row | undefined;
     if (r && Number(r.refs) <= 0) {
       this.q('DELETE FROM blobs WHERE id = ?').run(blobId);
       if (r.path) {
-        try {
-          unlinkSync(join(this.blobDir, String(r.path)));
-        } catch {
-          /* already gone */
-        }
+        if (unlinkLater) unlinkLater.push(join(this.blobDir, String(r.path)));
+        else unlinkQuietly(join(this.blobDir, String(r.path)));
       }
     }
+  }
+
+  async getMessage(mailboxId: number, uid: number): Promise<StoredMessage | null> {
+    const r = this.q('SELECT * FROM messages WHERE mailbox_id = ? AND uid = ?').get(mailboxId, uid) as Row | undefined;
+    return r ? toMessage(r) : null;
+  }
+
+  async *streamBlob(blobId: number): AsyncGenerator<Buffer> {
+    const r = this.q('SELECT data, path FROM blobs WHERE id = ?').get(blobId) as Row | undefined;
+    if (!r) throw new Error(`blob ${blobId} not found`);
+    if (r.data) {
+      // Small bodies (up to the memory spool size) live in the row; hand them out in slices anyway.
+      const data = Buffer.from(r.data as Uint8Array);
+      for (let i = 0; i < data.length; i += BLOB_CHUNK) yield data.subarray(i, i + BLOB_CHUNK);
+      return;
+    }
+    // Opened before the first chunk, so a concurrent expunge that unlinks the file cannot cut the
+    // read short (POSIX keeps an open file's data until it is closed).
+    const fh = await openFile(join(this.blobDir, String(r.path)), 'r');
+    try {
+      for (;;) {
+        const buf = Buffer.allocUnsafe(BLOB_CHUNK);
+        const { bytesRead } = await fh.read(buf, 0, BLOB_CHUNK, null);
+        if (bytesRead === 0) return;
+        yield bytesRead === BLOB_CHUNK ? buf : buf.subarray(0, bytesRead);
+      }
+    } finally {
+      await fh.close();
+    }
+  }
+
+  async expunge(mailboxId: number, uids: number[]): Promise<number> {
+    if (!uids.length) return 0;
+    const unlinkLater: string[] = [];
+    const removed = this.tx(() => {
+      let n = 0;
+      for (const uid of new Set(uids)) {
+        const r = this.q('DELETE FROM messages WHERE mailbox_id = ? AND uid = ? RETURNING blob_id').get(mailboxId, uid) as Row | undefined;
+        if (!r) continue;
+        n++;
+        this.unref(Number(r.blob_id), unlinkLater);
+      }
+      if (n) this.q('UPDATE mailboxes SET highest_modseq = highest_modseq + 1 WHERE id = ?').run(mailboxId);
+      return n;
+    });
+    for (const f of unlinkLater) unlinkQuietly(f);
+    return removed;
   }
 
   ingest(req: IngestRequest): Promise<IngestResult> {
     if (this.closed) return Promise.reject(new Error('store is closed'));
+    const worker = this.ingestWorker();
+    const id = ++this.nextRequest;
     return new Promise((resolve, reject) => {
-      this.pending.push({ req, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
+      this.inflight.set(id, { resolve, reject });
+      if (this.inflight.size === 1) worker.ref();
+      worker.postMessage({ id, req } satisfies WorkerRequest);
     });
   }
 
-  /** Group commit: every ingest queued since the last flush shares one transaction and one fsync. */
-  private flush(): void {
-    this.flushScheduled = false;
-    const batch = this.pending;
-    this.pending = [];
-    if (!batch.length) return;
-    const results: Array<IngestResult | Error> = [];
-    try {
-      // Large bodies: move the fsync'd spool file into blobs/ and fsync the directory first, so
-      // a committed row never names a file that a crash could lose.
-      let moved = false;
-      const paths = batch.map((p) => {
-        if (p.req.blob.kind !== 'file') return null;
-        const name = basename(p.req.blob.path);
-        renameSync(p.req.blob.path, join(this.blobDir, name));
-        moved = true;
-        return name;
-      });
-      if (moved) fsyncDir(this.blobDir);
-      this.db.exec('BEGIN IMMEDIATE');
-      batch.forEach((p, i) => {
-        this.db.exec('SAVEPOINT one');
-        try {
-          results.push(this.ingestOne(p.req, paths[i] ?? null));
-          this.db.exec('RELEASE one');
-        } catch (e) {
-          this.db.exec('ROLLBACK TO one');
-          this.db.exec('RELEASE one');
-          results.push(e instanceof Error ? e : new Error(String(e)));
-        }
-      });
-      this.db.exec('COMMIT');
-    } catch (e) {
-      try {
-        this.db.exec('ROLLBACK');
-      } catch {
-        /* not in a transaction */
+  /** The worker thread that commits ingests (started on first use; CLI commands never start it). */
+  private ingestWorker(): Worker {
+    if (this.worker) return this.worker;
+    const w = new Worker(new URL('./ingest-worker.ts', import.meta.url), { workerData: { file: this.file, blobDir: this.blobDir } });
+    w.unref();
+    w.on('message', (reply: WorkerReply) => {
+      for (const r of reply) {
+        const p = this.inflight.get(r.id);
+        if (!p) continue;
+        this.inflight.delete(r.id);
+        if ('ok' in r) p.resolve(r.ok);
+        else p.reject(new Error(r.error));
       }
-      for (const p of batch) p.reject(e);
-      return;
-    }
-    batch.forEach((p, i) => {
-      const r = results[i]!;
-      if (r instanceof Error) p.reject(r);
-      else p.resolve(r);
+      if (this.inflight.size === 0) w.unref();
     });
-  }
-
-  private ingestOne(req: IngestRequest, path: string | null): IngestResult {
-    const size = req.blob.kind === 'buffer' ? req.blob.data.length : req.blob.size;
-    const refs = req.deliveries.length + (req.outbound.length ? 1 : 0);
-    const b = this.q('INSERT INTO blobs (size, data, path, refs) VALUES (?, ?, ?, ?)').run(size, req.blob.kind === 'buffer' ? req.blob.data : null, path, refs);
-    const blobId = Number(b.lastInsertRowid);
-    const messages: IngestResult['messages'] = [];
-    for (const d of req.deliveries) {
-      const mb = this.q('UPDATE mailboxes SET uid_next = uid_next + 1, highest_modseq = highest_modseq + 1 WHERE user_id = ? AND name = ? RETURNING id, uid_next - 1 AS uid, highest_modseq').get(d.userId, d.mailbox) as Row | undefined;
-      if (!mb) throw new Error(`mailbox ${d.mailbox} of user ${d.userId} does not exist`);
-      this.q('INSERT INTO messages (mailbox_id, uid, blob_id, flags, internal_date, size, modseq) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
-        mb.id as number, mb.uid as number, blobId, (d.flags ?? []).join(' '), req.internalDate, size, mb.highest_modseq as number);
-      messages.push({ userId: d.userId, mailboxId: Number(mb.id), uid: Number(mb.uid) });
-    }
-    const byDomain = new Map<string, string[]>();
-    for (const r of req.outbound) {
-      const dom = domainOf(r.address);
-      byDomain.set(dom, [...(byDomain.get(dom) ?? []), r.address]);
-    }
-    const queueIds: number[] = [];
-    if (byDomain.size) {
-      // One blob reference for the whole outbound set; the queue runner releases it.
-      for (const [dom, rcpts] of byDomain) {
-        const qr = this.q('INSERT INTO queue (blob_id, mail_from, domain, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)').run(blobId, req.mailFrom, dom, req.internalDate, req.internalDate);
-        for (const a of new Set(rcpts)) this.q('INSERT INTO queue_recipients (queue_id, address) VALUES (?, ?)').run(qr.lastInsertRowid, a);
-        queueIds.push(Number(qr.lastInsertRowid));
-      }
-    }
-    return { blobId, messages, queueIds };
+    const fail = (err: Error) => {
+      for (const p of this.inflight.values()) p.reject(err);
+      this.inflight.clear();
+      if (this.worker === w) this.worker = null;
+    };
+    w.on('error', fail);
+    w.on('exit', (code) => fail(new Error(`ingest worker exited (${code})`)));
+    this.worker = w;
+    return w;
   }
 
   // ---- queue -----------------------------------------------------------------------------
@@ -414,7 +411,12 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    if (this.pending.length) this.flush();
+    while (this.inflight.size) await new Promise((r) => setTimeout(r, 5));
+    if (this.worker) {
+      const w = this.worker;
+      this.worker = null;
+      await w.terminate();
+    }
     this.closed = true;
     this.db.close();
   }

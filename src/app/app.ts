@@ -15,6 +15,7 @@ import { LoginThrottle } from '../directory/throttle.ts';
 import { InboundPipeline } from '../inbound/pipeline.ts';
 import { SmtpServer, type ListenerSpec } from '../smtpserver/server.ts';
 import { loadTls, type TlsMaterial } from '../tls/certificates.ts';
+import { Pop3Server } from '../pop3/server.ts';
 
 export function openStore(config: Config): Store {
   return new SqliteStore({ dataDir: config.data_dir });
@@ -25,8 +26,9 @@ export interface RunningApp {
   store: Store;
   tls: TlsMaterial;
   smtp: SmtpServer;
+  pop3: Pop3Server;
   /** Bound addresses by listener name (ports resolved when configured as 0). */
-  endpoints: Array<{ name: 'mx' | 'submission' | 'submissions'; address: HostPort }>;
+  endpoints: Array<{ name: 'mx' | 'submission' | 'submissions' | 'pop3' | 'pop3s'; address: HostPort }>;
   close(): Promise<void>;
 }
 
@@ -58,6 +60,14 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     spoolDir,
     logger,
   });
+  const pop3 = new Pop3Server({
+    hostname: config.hostname,
+    tls: { cert: tls.cert, key: tls.key, minVersion: config.tls.min_version, honorCipherOrder: true },
+    limits: config.pop3,
+    plaintextAuth: a.plaintext,
+    auth: { directory, store, throttle, cramMd5: a.cram_md5, logger },
+    logger,
+  });
   const endpoints: RunningApp['endpoints'] = [];
   const plan: Array<[RunningApp['endpoints'][number]['name'], string[], Omit<ListenerSpec, 'host' | 'port'>]> = [
     ['mx', config.listen.mx, { mode: 'mx', implicitTls: false }],
@@ -73,7 +83,15 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
         logger.info({ listener: name, host: bound.address.host, port: bound.address.port }, 'listening');
       }
     }
+    for (const [name, specs, implicitTls] of [['pop3', config.listen.pop3, false], ['pop3s', config.listen.pop3s, true]] as const) {
+      for (const s of specs) {
+        const bound = await pop3.listen({ ...(parseHostPort(s) as HostPort), implicitTls });
+        endpoints.push({ name, address: bound.address });
+        logger.info({ listener: name, host: bound.address.host, port: bound.address.port }, 'listening');
+      }
+    }
   } catch (e) {
+    await pop3.close(0);
     await smtp.close(0);
     await store.close();
     throw e;
@@ -83,9 +101,10 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     store,
     tls,
     smtp,
+    pop3,
     endpoints,
     async close() {
-      await smtp.close();
+      await Promise.all([smtp.close(), pop3.close()]);
       await store.close();
     },
   };

@@ -34,6 +34,14 @@ export const listenSchema = z
       'Submission over implicit TLS (RFC 8314, port 465 in production): AUTH required before MAIL.',
       ['127.0.0.1:4650'],
     ),
+    pop3: listenList(
+      'POP3 listeners (RFC 1939, port 110 in production): STLS offered (RFC 2595); USER/PASS and AUTH only after it.',
+      ['127.0.0.1:1100'],
+    ),
+    pop3s: listenList(
+      'POP3 over implicit TLS (RFC 8314, port 995 in production).',
+      ['127.0.0.1:9950'],
+    ),
   })
   .strict()
   .prefault({})
@@ -88,6 +96,23 @@ export const limitsSchema = z
   .prefault({})
   .describe('Limits on connections, commands and messages.');
 
+export const pop3Schema = z
+  .object({
+    idle_timeout_seconds: z
+      .number()
+      .int()
+      .min(1)
+      .default(600)
+      .describe('Idle time allowed between commands before the connection is closed, without deleting anything. RFC 1939 §3 asks for at least 600; lower values are for labs and tests.'),
+    max_line_length: z.number().int().min(255).default(1024).describe('Longest command line, CRLF included (-ERR above it). RFC 2449 §4 lets commands be up to 255 octets; SASL responses can be longer.'),
+    max_connections: z.number().int().min(1).default(500).describe('Concurrent POP3 connections, both POP3 listeners together (-ERR [SYS/TEMP] above it).'),
+    max_connections_per_ip: z.number().int().min(1).default(10).describe('Concurrent POP3 connections from one client IP (-ERR [SYS/TEMP] above it).'),
+    max_errors: z.number().int().min(1).default(10).describe('Unknown commands, syntax errors and failed logins in one POP3 session before it is closed.'),
+  })
+  .strict()
+  .prefault({})
+  .describe('The POP3 server (RFC 1939): timeouts and limits. Login throttling is shared with SMTP ([auth]).');
+
 export const logSchema = z
   .object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level (structured JSON on standard output).'),
@@ -109,6 +134,7 @@ export const configSchema = z
     tls: tlsSchema,
     auth: authSchema,
     limits: limitsSchema,
+    pop3: pop3Schema,
     log: logSchema,
   })
   .strict();

@@ -89,9 +89,19 @@ export class DataDecoder {
           }
           this.inLine(c);
           break;
-        case IN_LINE:
+        case IN_LINE: {
+          if (c !== CR && c !== LF) {
+            // fast path: jump to the next CR or LF (lines are mostly plain text)
+            const cr = chunk.indexOf(CR, i + 1);
+            const lf = chunk.indexOf(LF, i + 1);
+            const next = cr < 0 ? (lf < 0 ? chunk.length : lf) : lf < 0 ? cr : Math.min(cr, lf);
+            this.lineLength += next - i - 1;
+            i = next - 1;
+            break;
+          }
           this.inLine(c);
           break;
+        }
         case AFTER_CR:
           if (c === LF) {
             if (this.lineLength > this.opts.maxLineLength) this.flags.longLine = true;

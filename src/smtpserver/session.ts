@@ -250,7 +250,8 @@ export class SmtpSession {
         this.log.error({ err: e }, 'spool write failed');
       }
     }
-    if (!r.done) return false;
+    // bytes that arrived while the spool was writing are in this.buf: go round again
+    if (!r.done) return this.buf.length > 0;
     this.state = 'command';
     this.armTimeout();
     await this.endData();

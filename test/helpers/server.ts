@@ -16,7 +16,7 @@ export const PASSWORD = 'correct horse battery';
 export interface TestServer {
   app: RunningApp;
   dir: string;
-  port(name: 'mx' | 'submission' | 'submissions'): number;
+  port(name: RunningApp['endpoints'][number]['name']): number;
   /** Raw messages in a user's mailbox, in UID order. */
   mailbox(address: string, name?: string): Promise<string[]>;
   close(): Promise<void>;
@@ -30,7 +30,7 @@ export async function startTestServer(overrides: DeepPartial<Config> & Record<st
     hostname: 'mx.example.test',
     data_dir: dir,
     ...overrides,
-    listen: { mx: ['127.0.0.1:0'], submission: ['127.0.0.1:0'], submissions: ['127.0.0.1:0'], ...(overrides.listen as object) },
+    listen: { mx: ['127.0.0.1:0'], submission: ['127.0.0.1:0'], submissions: ['127.0.0.1:0'], pop3: ['127.0.0.1:0'], pop3s: ['127.0.0.1:0'], ...(overrides.listen as object) },
     log: { level: 'silent', ...(overrides.log as object) },
   };
   const config = validateConfig(raw, 'test', dir, {});

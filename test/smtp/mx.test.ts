@@ -104,3 +104,18 @@ test('MX: STARTTLS works and the Received header says ESMTPS with the cipher', a
   assert.match(box.at(-1)!, /with ESMTPS id \S+\r\n\t\(using TLSv1\.[23] with cipher \S+\)/);
   c.close();
 });
+
+test('MX: a large message (2 MiB, streamed to the spool) is stored byte for byte', async () => {
+  const c = await RawSmtp.open(srv.port('mx'));
+  await c.cmd('EHLO x.test');
+  await c.cmd('MAIL FROM:<a@x.test> SIZE=2200000');
+  await c.cmd('RCPT TO:<bob@example.test>');
+  assert.equal((await c.cmd('DATA')).code, 354);
+  const line = `${'0123456789'.repeat(7)}\r\n`;
+  const body = `Subject: big one\r\n\r\n${line.repeat(29_000)}..leading dot line\r\n`;
+  c.write(body.replace(/^\.\./m, '...')); // dot-stuffed on the wire
+  assert.equal((await c.cmd('.', 15000)).code, 250);
+  const stored = (await srv.mailbox('bob@example.test')).find((m) => m.includes('Subject: big one'))!;
+  assert.equal(stored.slice(stored.indexOf('Subject: big one')), body.replace(/^\.\./m, '..'));
+  c.close();
+});

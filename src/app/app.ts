@@ -12,6 +12,7 @@ import { SqliteStore, cleanSpool } from '../store/sqlite/store.ts';
 import type { Store } from '../store/ports.ts';
 import { Directory } from '../directory/directory.ts';
 import { LoginThrottle } from '../directory/throttle.ts';
+import { RecentLogins } from '../directory/recent-logins.ts';
 import { InboundPipeline } from '../inbound/pipeline.ts';
 import { SmtpServer, type ListenerSpec } from '../smtpserver/server.ts';
 import { loadTls, type TlsMaterial } from '../tls/certificates.ts';
@@ -49,6 +50,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     windowMs: a.failure_window_seconds * 1000,
     lockoutMs: a.lockout_seconds * 1000,
   });
+  const recentLogins = new RecentLogins(a.pop_before_smtp_minutes);
   const pipeline = new InboundPipeline({ directory, store, logger, hostname: config.hostname });
   const smtp = new SmtpServer({
     hostname: config.hostname,
@@ -57,6 +59,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     plaintextAuth: a.plaintext,
     pipeline,
     auth: { directory, store, throttle, cramMd5: a.cram_md5, logger },
+    popBeforeSmtp: recentLogins.enabled ? recentLogins : null,
     spoolDir,
     logger,
   });
@@ -65,7 +68,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     tls: { cert: tls.cert, key: tls.key, minVersion: config.tls.min_version, honorCipherOrder: true },
     limits: config.pop3,
     plaintextAuth: a.plaintext,
-    auth: { directory, store, throttle, cramMd5: a.cram_md5, logger },
+    auth: { directory, store, throttle, cramMd5: a.cram_md5, logger, recentLogins },
     logger,
   });
   const endpoints: RunningApp['endpoints'] = [];

@@ -73,6 +73,7 @@ export const authSchema = z
     max_failures_per_account: z.number().int().min(1).default(50).describe('Failed attempts on one account from all IPs before further attempts on it are slowed down (delayed, never locked).'),
     failure_window_seconds: z.number().int().min(1).default(900).describe('Window over which failures are counted.'),
     lockout_seconds: z.number().int().min(1).default(900).describe('How long a lockout lasts.'),
+    pop_before_smtp_minutes: z.number().int().min(0).max(1440).default(0).describe('Legacy POP-before-SMTP: after a POP3 or IMAP login from an IP, submission from that IP may send without AUTH for this many minutes, as that user (sender restriction still applies). 0 = off. SMTP AUTH is better: see docs/security.md.'),
   })
   .strict()
   .prefault({})

@@ -55,3 +55,18 @@ test('scrypt hashes: verify, reject, salted, parameters in the string', async ()
   assert.equal(await verifyPassword('x', 'plaintext'), false);
   assert.equal(generatePassword().length, 20);
 });
+
+test('POP-before-SMTP memory: per IP, expires, off when 0 minutes', async () => {
+  const { RecentLogins } = await import('./recent-logins.ts');
+  let now = 0;
+  const r = new RecentLogins(10, () => now);
+  r.note('::ffff:10.0.0.1', 'alice@x');
+  assert.equal(r.lookup('10.0.0.1'), 'alice@x');
+  assert.equal(r.lookup('10.0.0.2'), null);
+  now += 10 * 60_000;
+  assert.equal(r.lookup('10.0.0.1'), null);
+  const off = new RecentLogins(0);
+  off.note('10.0.0.1', 'alice@x');
+  assert.equal(off.enabled, false);
+  assert.equal(off.lookup('10.0.0.1'), null);
+});

@@ -13,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createSaslSession, type SaslCredentials, type SaslMechanismName, type SaslSession, type SaslStep, type ScramStoredKeys } from '../sasl/index.ts';
 import type { Directory } from '../directory/directory.ts';
 import type { LoginThrottle } from '../directory/throttle.ts';
+import type { RecentLogins } from '../directory/recent-logins.ts';
 import type { Store, User } from '../store/ports.ts';
 import type { Logger } from '../lib/logger.ts';
 import { replies, type Pop3Reply } from './replies.ts';
@@ -23,6 +24,8 @@ export interface Pop3AuthDeps {
   throttle: LoginThrottle;
   cramMd5: boolean;
   logger: Logger;
+  /** POP-before-SMTP: told of every successful login (a no-op unless enabled). */
+  recentLogins?: RecentLogins;
 }
 
 /** What the session sends next: a "+ " continuation, or the end of the exchange. */
@@ -159,6 +162,7 @@ export class Pop3Auth {
       const user = await this.deps.store.getUser(step.username);
       if (!user) return { kind: 'failed', reply: replies.authFailed() };
       this.deps.throttle.recordSuccess(this.session.ip, user.address);
+      this.deps.recentLogins?.note(this.session.ip, user.address);
       this.deps.logger.info({ ...log, username: user.address }, 'pop3 auth success');
       return { kind: 'success', user };
     }

@@ -21,6 +21,7 @@ import { MessageSpool } from '../inbound/spool.ts';
 import type { ListenerMode, SessionContext, Transaction } from '../inbound/types.ts';
 import type { Config } from '../config/schema.ts';
 import { SmtpAuth, type AuthDeps } from './auth.ts';
+import type { RecentLogins } from '../directory/recent-logins.ts';
 
 export interface SessionOptions {
   mode: ListenerMode;
@@ -31,6 +32,8 @@ export interface SessionOptions {
   plaintextAuth: 'never' | 'loopback';
   pipeline: InboundPipeline;
   auth: AuthDeps;
+  /** Legacy POP-before-SMTP (submission only), or null when off. */
+  popBeforeSmtp: RecentLogins | null;
   spoolDir: string;
   logger: Logger;
 }
@@ -319,6 +322,7 @@ export class SmtpSession {
 
   private async mail(args: string): Promise<void> {
     if (!this.ctx.helo) return this.error(replies.heloRequired());
+    if (this.ctx.mode === 'submission' && !this.ctx.user) await this.popBeforeSmtp();
     if (this.ctx.mode === 'submission' && !this.ctx.user) return this.error(replies.authRequired());
     if (this.tx) return this.error(replies.nestedMail());
     const m = /^FROM:(.*)$/i.exec(args);
@@ -331,6 +335,16 @@ export class SmtpSession {
     if (v.kind !== 'continue') return this.verdictReply(v);
     this.tx = { mailFrom: from, smtpUtf8, body8bit, declaredSize: size, recipients: [], rcptAttempts: 0 };
     this.reply(replies.senderOk(from ? `${from.local}@${from.domain}` : ''));
+  }
+
+  /** Legacy POP-before-SMTP: a recent POP3/IMAP login from this IP stands in for AUTH, as that user. */
+  private async popBeforeSmtp(): Promise<void> {
+    const address = this.opts.popBeforeSmtp?.lookup(this.ctx.remoteIp);
+    if (!address) return;
+    const user = await this.opts.auth.store.getUser(address);
+    if (!user) return;
+    this.ctx.user = user;
+    this.log.info({ user: address }, 'pop-before-smtp: sending as the user who recently logged in from this IP');
   }
 
   /** MAIL FROM parameters: SIZE (RFC 1870), BODY (RFC 6152), SMTPUTF8 (RFC 6531), AUTH= (RFC 4954 §5, ignored). */

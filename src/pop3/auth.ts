@@ -9,10 +9,10 @@
  * Sans-I/O towards the session: every method returns what to send. Whether authentication may
  * happen on this connection at all (TLS) is the session's decision. Never logs a password.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
-import { createSaslSession, type SaslCredentials, type SaslMechanismName, type SaslSession, type SaslStep, type ScramStoredKeys } from '../sasl/index.ts';
+import { createSaslSession, type SaslCredentials, type SaslMechanismName, type SaslSession, type SaslStep } from '../sasl/index.ts';
 import type { Directory } from '../directory/directory.ts';
 import type { LoginThrottle } from '../directory/throttle.ts';
+import { LoginAttempt, offeredMechanisms } from '../directory/login-attempt.ts';
 import type { RecentLogins } from '../directory/recent-logins.ts';
 import type { Store, User } from '../store/ports.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -41,8 +41,7 @@ export class Pop3Auth {
   private readonly session: { id: string; ip: string };
   private readonly hostname: string;
   private sasl: SaslSession | null = null;
-  private attempted: string | undefined;
-  private locked: number | null = null;
+  private attempt: LoginAttempt | null = null;
   private mech: SaslMechanismName | 'USER' | null = null;
 
   constructor(deps: Pop3AuthDeps, session: { id: string; ip: string }, hostname: string) {
@@ -53,7 +52,7 @@ export class Pop3Auth {
 
   /** The SASL mechanisms offered in CAPA and accepted by AUTH. */
   mechanisms(): SaslMechanismName[] {
-    return ['PLAIN', 'LOGIN', 'SCRAM-SHA-256', ...(this.deps.cramMd5 ? (['CRAM-MD5'] as const) : [])];
+    return offeredMechanisms(this.deps.cramMd5);
   }
 
   /** True while a SASL exchange waits for the client's next line. */
@@ -62,31 +61,16 @@ export class Pop3Auth {
   }
 
   private credentials(): SaslCredentials {
-    const { directory, store, throttle } = this.deps;
-    const gate = async (username: string): Promise<boolean> => {
-      this.attempted = username.trim().toLowerCase();
-      const d = throttle.check(this.session.ip, this.attempted);
-      if (d.kind === 'locked') {
-        this.locked = d.retryAfterMs;
-        return false;
-      }
-      if (d.delayMs) await sleep(d.delayMs);
-      return true;
-    };
-    return {
-      verifyPassword: async (username, password) => {
-        if (!(await gate(username))) return null;
-        return (await directory.authenticate(username, password))?.address ?? null;
-      },
-      cramSecret: this.deps.cramMd5 ? async (username) => ((await gate(username)) ? ((await store.getUser(this.attempted!))?.cramSecret ?? null) : null) : undefined,
-      scramKeys: async (username) => {
-        if (!(await gate(username))) return null;
-        const raw = (await store.getUser(this.attempted!))?.scram;
-        if (!raw) return null;
-        const j = JSON.parse(raw) as { salt: string; iterations: number; storedKey: string; serverKey: string };
-        return { salt: Buffer.from(j.salt, 'base64'), iterations: j.iterations, storedKey: Buffer.from(j.storedKey, 'base64'), serverKey: Buffer.from(j.serverKey, 'base64') } satisfies ScramStoredKeys;
-      },
-    };
+    this.attempt = new LoginAttempt(this.deps, this.session.ip);
+    return this.attempt.credentials();
+  }
+
+  private get attempted(): string | undefined {
+    return this.attempt?.username;
+  }
+
+  private get locked(): number | null {
+    return this.attempt?.lockedMs ?? null;
   }
 
   /** An IP already locked out gets refused before any credentials are looked at. */
@@ -99,8 +83,7 @@ export class Pop3Auth {
 
   private reset(mech: SaslMechanismName | 'USER'): void {
     this.mech = mech;
-    this.attempted = undefined;
-    this.locked = null;
+    this.attempt = null;
   }
 
   /** USER name + PASS password (RFC 1939 §7). */

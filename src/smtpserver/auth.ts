@@ -2,11 +2,11 @@
  * SMTP AUTH (RFC 4954) on top of the shared SASL mechanisms (sasl/): the command syntax, base64
  * framing, "*" cancel, 334 challenges, and login throttling. Every failure is logged with the IP.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
-import { createSaslSession, parseMechanismName, type SaslCredentials, type SaslMechanismName, type SaslSession, type SaslStep, type ScramStoredKeys } from '../sasl/index.ts';
+import { createSaslSession, parseMechanismName, type SaslCredentials, type SaslMechanismName, type SaslSession, type SaslStep } from '../sasl/index.ts';
 import { replies, type Reply } from '../smtp/replies.ts';
 import type { Directory } from '../directory/directory.ts';
 import type { LoginThrottle } from '../directory/throttle.ts';
+import { LoginAttempt, offeredMechanisms } from '../directory/login-attempt.ts';
 import type { Store } from '../store/ports.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { SessionContext } from '../inbound/types.ts';
@@ -29,8 +29,7 @@ export class SmtpAuth {
   private readonly hostname: string;
   private readonly send: (r: Reply) => void;
   private sasl: SaslSession | null = null;
-  private attempted: string | undefined;
-  private locked: number | null = null;
+  private attempt: LoginAttempt | null = null;
   private mech: SaslMechanismName | null = null;
 
   constructor(deps: AuthDeps, ctx: SessionContext, hostname: string, send: (r: Reply) => void) {
@@ -41,37 +40,20 @@ export class SmtpAuth {
   }
 
   mechanisms(): SaslMechanismName[] {
-    return ['PLAIN', 'LOGIN', 'SCRAM-SHA-256', ...(this.deps.cramMd5 ? (['CRAM-MD5'] as const) : [])];
+    return offeredMechanisms(this.deps.cramMd5);
   }
 
   private credentials(): SaslCredentials {
-    const { directory, store, throttle } = this.deps;
-    const gate = async (username: string): Promise<boolean> => {
-      this.attempted = username.trim().toLowerCase();
-      const d = throttle.check(this.ctx.remoteIp, this.attempted);
-      if (d.kind === 'locked') {
-        this.locked = d.retryAfterMs;
-        return false;
-      }
-      if (d.delayMs) await sleep(d.delayMs);
-      return true;
-    };
-    return {
-      verifyPassword: async (username, password) => {
-        if (!(await gate(username))) return null;
-        return (await directory.authenticate(username, password))?.address ?? null;
-      },
-      cramSecret: this.deps.cramMd5
-        ? async (username) => ((await gate(username)) ? ((await store.getUser(this.attempted!))?.cramSecret ?? null) : null)
-        : undefined,
-      scramKeys: async (username) => {
-        if (!(await gate(username))) return null;
-        const raw = (await store.getUser(this.attempted!))?.scram;
-        if (!raw) return null;
-        const j = JSON.parse(raw) as { salt: string; iterations: number; storedKey: string; serverKey: string };
-        return { salt: Buffer.from(j.salt, 'base64'), iterations: j.iterations, storedKey: Buffer.from(j.storedKey, 'base64'), serverKey: Buffer.from(j.serverKey, 'base64') } satisfies ScramStoredKeys;
-      },
-    };
+    this.attempt = new LoginAttempt(this.deps, this.ctx.remoteIp);
+    return this.attempt.credentials();
+  }
+
+  private get attempted(): string | undefined {
+    return this.attempt?.username;
+  }
+
+  private get locked(): number | null {
+    return this.attempt?.lockedMs ?? null;
   }
 
   /** `AUTH mechanism [initial-response]` */
@@ -86,8 +68,7 @@ export class SmtpAuth {
       return this.fail(replies.authLocked(ipCheck.retryAfterMs / 1000));
     }
     this.mech = mech;
-    this.attempted = undefined;
-    this.locked = null;
+    this.attempt = null;
     this.sasl = createSaslSession(mech, this.credentials(), { hostname: this.hostname });
     let first: Buffer | undefined;
     if (initial !== undefined) {

@@ -33,7 +33,7 @@ for (const [input, body, rest] of good) {
       assert.equal(r.done, true, `chunk ${size}`);
       assert.equal(r.body, body, `chunk ${size}`);
       if (size === Infinity) assert.equal(r.rest, rest);
-      assert.deepEqual(r.flags, { bareLf: false, bareCr: false, longLine: false, sizeExceeded: false });
+      assert.deepEqual(r.flags, { bareLf: false, bareCr: false, longLine: false, sizeExceeded: false, nul: false });
     }
   });
 }

@@ -7,6 +7,7 @@
  * - Transparency (§4.5.2): a leading "." on a line is removed.
  * - Bare CR and bare LF (§2.3.8) are flagged, so the session can refuse the message; they are
  *   never treated as line ends.
+ * - NUL octets are flagged (not text; we offer no BINARYMIME).
  * - Line length (§4.5.3.1.6) and total size are counted as the bytes go by, so limits bite
  *   during the transfer; once the size limit is passed no more content is emitted.
  */
@@ -22,6 +23,8 @@ export interface DataFlags {
   bareCr: boolean;
   longLine: boolean;
   sizeExceeded: boolean;
+  /** A NUL octet: not allowed in 7bit or 8bitmime content (RFC 5321 §2.3.8 text, RFC 6152 §3; we do not offer BINARYMIME). */
+  nul: boolean;
 }
 
 export interface PushResult {
@@ -49,7 +52,7 @@ export class DataDecoder {
   private lineLength = 0;
   /** Content bytes counted (after unstuffing). */
   size = 0;
-  readonly flags: DataFlags = { bareLf: false, bareCr: false, longLine: false, sizeExceeded: false };
+  readonly flags: DataFlags = { bareLf: false, bareCr: false, longLine: false, sizeExceeded: false, nul: false };
   private readonly opts: DataDecoderOptions;
 
   constructor(opts: DataDecoderOptions) {
@@ -63,6 +66,7 @@ export class DataDecoder {
 
   push(chunk: Buffer): PushResult {
     const out: Buffer[] = [];
+    if (!this.flags.nul && chunk.includes(0)) this.flags.nul = true;
     let seg = 0; // start of the current pass-through segment
     const emit = (b: Buffer) => {
       if (this.flags.sizeExceeded) return;

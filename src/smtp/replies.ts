@@ -88,6 +88,7 @@ export const replies = {
   dataGo: () => r(354, null, 'start mail input; end with <CRLF>.<CRLF>'),
   queued: (id: string) => r(250, '2.0.0', `message accepted, queued as ${id}`),
   bareLineEnding: () => r(550, '5.6.11', 'message contains a bare CR or LF; lines must end with CRLF (RFC 5321 §2.3.8), message refused'),
+  nulInMessage: () => r(550, '5.6.0', 'message contains a NUL octet, which text and 8BITMIME content may not (RFC 6152 §3); message refused'),
   messageLineTooLong: (max: number) => r(550, '5.6.0', `message has a line longer than ${max} octets (RFC 5321 §4.5.3.1.6), message refused`),
   headerTooBig: (max: number) => r(552, '5.3.4', `message header section larger than ${max} bytes`),
   badHeader: (why: string) => r(550, '5.6.0', `malformed message header: ${why}`),

@@ -421,6 +421,7 @@ export class SmtpSession {
     let problem: Reply | null = null;
     if (flags.sizeExceeded) problem = replies.sizeExceeded(limits.max_message_size);
     else if (flags.bareCr || flags.bareLf) problem = replies.bareLineEnding();
+    else if (flags.nul) problem = replies.nulInMessage();
     else if (flags.longLine) problem = replies.messageLineTooLong(limits.max_line_length);
     else if (spool.headerTooBig) problem = replies.headerTooBig(limits.max_header_size);
     else if (this.spoolFailed) problem = replies.localError();

@@ -1,0 +1,75 @@
+// Classifier maths against hand-computed values: Robinson's f(w) (s = 0.45, x = 0.5), the χ²
+// upper tail for even degrees of freedom, and SpamBayes' chi-square combining.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chi2Q, classify, combine, tokenProbability, verdictFor } from './classify.ts';
+
+const near = (actual: number, expected: number, eps = 1e-9) => assert.ok(Math.abs(actual - expected) < eps, `${actual} != ${expected}`);
+
+/** [counts, totals, f(w)] computed by hand. */
+const fw: Array<[{ ham: number; spam: number }, { ham: number; spam: number }, number]> = [
+  [{ ham: 0, spam: 1 }, { ham: 1, spam: 1 }, 1.225 / 1.45], // p = 1, n = 1: (0.225 + 1) / 1.45
+  [{ ham: 1, spam: 0 }, { ham: 1, spam: 1 }, 0.225 / 1.45], // p = 0
+  [{ ham: 2, spam: 1 }, { ham: 4, spam: 2 }, 0.5], // equal ratios: p = 0.5
+  [{ ham: 1, spam: 3 }, { ham: 10, spam: 5 }, (0.225 + 4 * (0.6 / 0.7)) / 4.45], // ratios 0.1 / 0.6
+  [{ ham: 0, spam: 0 }, { ham: 10, spam: 5 }, 0.5], // never seen: x
+  [{ ham: 0, spam: 3 }, { ham: 0, spam: 0 }, 0.5], // empty database: x
+];
+for (const [c, t, expected] of fw) test(`f(w) ${JSON.stringify(c)} of ${JSON.stringify(t)}`, () => near(tokenProbability(c, t), expected));
+
+test('chi2Q: closed forms for v = 2 and v = 4', () => {
+  near(chi2Q(3, 2), Math.exp(-1.5));
+  near(chi2Q(4, 4), 3 * Math.exp(-2));
+  near(chi2Q(0, 10), 1);
+  assert.ok(chi2Q(5000, 300) < 1e-100 && chi2Q(5000, 300) >= 0); // no underflow to NaN
+  assert.throws(() => chi2Q(1, 3), RangeError);
+});
+
+test('combine: one clue gives back its probability', () => {
+  const r = combine([0.9]);
+  near(r.spamEvidence, 0.9);
+  near(r.hamEvidence, 0.1);
+  near(r.score, 0.9);
+});
+
+test('combine: two clues, by hand', () => {
+  // S = 1 − 0.08·(1 − ln 0.08), H = 1 − 0.18·(1 − ln 0.18), score = (S − H + 1) / 2
+  const S = 1 - 0.08 * (1 - Math.log(0.08));
+  const H = 1 - 0.18 * (1 - Math.log(0.18));
+  near(combine([0.9, 0.2]).score, (S - H + 1) / 2);
+  near((S - H + 1) / 2, 0.6033027, 1e-6);
+});
+
+test('combine: no clues is 0.5; symmetric in p ↔ 1 − p', () => {
+  assert.equal(combine([]).score, 0.5);
+  const probs = [0.99, 0.97, 0.3, 0.8, 0.12];
+  near(combine(probs).score + combine(probs.map((p) => 1 - p)).score, 1);
+});
+
+test('verdict bands: ham < hamCutoff <= unsure < spamCutoff <= spam', () => {
+  const o = { hamCutoff: 0.2, spamCutoff: 0.9 };
+  assert.equal(verdictFor(0.1999, o), 'ham');
+  assert.equal(verdictFor(0.2, o), 'unsure');
+  assert.equal(verdictFor(0.8999, o), 'unsure');
+  assert.equal(verdictFor(0.9, o), 'spam');
+});
+
+test('classify: weak tokens are not clues, strongest first, at most maxClues, duplicates once', () => {
+  const totals = { ham: 10, spam: 10 };
+  const counts = new Map([
+    ['money', { ham: 0, spam: 9 }],
+    ['meeting', { ham: 8, spam: 0 }],
+    ['the', { ham: 10, spam: 10 }],
+    ['winner', { ham: 0, spam: 2 }],
+  ]);
+  const r = classify(['the', 'money', 'money', 'winner', 'unknown'], counts, totals);
+  assert.deepEqual(r.clues.map((c) => c.token), ['money', 'winner']);
+  near(r.clues[0]!.probability, (0.225 + 9) / 9.45);
+  assert.equal(r.verdict, 'spam');
+  assert.ok(r.score > 0.95);
+  assert.equal(classify(['meeting', 'the'], counts, totals).verdict, 'ham');
+  assert.deepEqual(classify(['money', 'winner', 'meeting'], counts, totals, { maxClues: 1 }).clues.map((c) => c.token), ['money']);
+  const none = classify(['the', 'unknown'], counts, totals);
+  assert.equal(none.score, 0.5);
+  assert.equal(none.verdict, 'unsure');
+});

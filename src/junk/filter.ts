@@ -1,0 +1,47 @@
+/**
+ * Scoring a message against the store: choose the scope (the user's own statistics once they
+ * have enough data, else the global ones), fetch the counts, classify.
+ *
+ * Sources: Paul Graham, "A Plan for Spam" (per-user filters adapt to each user's mail);
+ * Gary Robinson, "A Statistical Approach to the Spam Problem"; SpamBayes (a database needs a
+ * few dozen messages of each class before its verdicts are worth much).
+ *
+ * Never mixes two scopes' counts in one score (the totals would not match the token counts),
+ * and never writes to the store.
+ */
+import { classify, type Classification, type ClassifierOptions } from './classify.ts';
+import type { JunkStore, Scope } from './ports.ts';
+import { GLOBAL, userScope } from './ports.ts';
+
+export interface ScopePolicy {
+  /** A user's own statistics take precedence once they hold this many trained ham messages ... */
+  minHam: number;
+  /** ... and this many trained spam messages. */
+  minSpam: number;
+}
+
+export const DEFAULT_SCOPE_POLICY: ScopePolicy = { minHam: 50, minSpam: 50 };
+
+/** The user's scope when it has enough data, else the global one. */
+export async function chooseScope(store: JunkStore, userId: number | null, policy: ScopePolicy = DEFAULT_SCOPE_POLICY): Promise<Scope> {
+  if (userId === null) return GLOBAL;
+  const mine = userScope(userId);
+  const t = await store.getTotals(mine);
+  return t.ham >= policy.minHam && t.spam >= policy.minSpam ? mine : GLOBAL;
+}
+
+export interface ScoredMessage extends Classification {
+  scope: Scope;
+}
+
+/** Score tokens (tokenize() output) for a recipient (null: no user, global statistics). */
+export async function scoreTokens(
+  store: JunkStore,
+  userId: number | null,
+  tokens: readonly string[],
+  options: { classifier?: Partial<ClassifierOptions>; policy?: ScopePolicy } = {},
+): Promise<ScoredMessage> {
+  const scope = await chooseScope(store, userId, options.policy);
+  const [counts, totals] = await Promise.all([store.getCounts(scope, tokens), store.getTotals(scope)]);
+  return { ...classify(tokens, counts, totals, options.classifier), scope };
+}

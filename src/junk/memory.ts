@@ -1,0 +1,89 @@
+/**
+ * In-memory JunkStore: the reference implementation of ports.ts for tests and the benchmark.
+ *
+ * Sources: the count model of Graham's "A Plan for Spam" and SpamBayes' WordInfo records (see
+ * ports.ts). Must never be used as the server's store (nothing here survives a restart), and
+ * never lets a count go negative or keeps a token whose counts are both zero.
+ */
+import type { Counts, JunkStore, Scope, TrainingRecord } from './ports.ts';
+
+interface ScopeData {
+  tokens: Map<string, Counts>;
+  totals: Counts;
+  records: Map<string, TrainingRecord>;
+}
+
+const scopeKey = (s: Scope): string => (s.kind === 'global' ? 'g' : `u${s.userId}`);
+
+export class MemoryJunkStore implements JunkStore {
+  private readonly scopes = new Map<string, ScopeData>();
+
+  private data(scope: Scope): ScopeData {
+    const k = scopeKey(scope);
+    let d = this.scopes.get(k);
+    if (d === undefined) {
+      d = { tokens: new Map(), totals: { ham: 0, spam: 0 }, records: new Map() };
+      this.scopes.set(k, d);
+    }
+    return d;
+  }
+
+  async getCounts(scope: Scope, tokens: readonly string[]): Promise<Map<string, Counts>> {
+    return this.getCountsSync(scope, tokens);
+  }
+
+  /** Synchronous variant for the benchmark's hot loop (same result as getCounts). */
+  getCountsSync(scope: Scope, tokens: readonly string[]): Map<string, Counts> {
+    const out = new Map<string, Counts>();
+    const d = this.scopes.get(scopeKey(scope));
+    if (d === undefined) return out;
+    for (const t of tokens) {
+      const c = d.tokens.get(t);
+      if (c !== undefined) out.set(t, { ham: c.ham, spam: c.spam });
+    }
+    return out;
+  }
+
+  async getTotals(scope: Scope): Promise<Counts> {
+    const d = this.scopes.get(scopeKey(scope));
+    return d === undefined ? { ham: 0, spam: 0 } : { ...d.totals };
+  }
+
+  async getRecord(scope: Scope, key: string): Promise<TrainingRecord | null> {
+    return this.scopes.get(scopeKey(scope))?.records.get(key) ?? null;
+  }
+
+  async commit(scope: Scope, key: string, change: { remove: TrainingRecord | null; add: TrainingRecord | null }): Promise<boolean> {
+    const d = this.data(scope);
+    const { remove, add } = change;
+    const current = d.records.get(key);
+    if (remove === null ? current !== undefined : current?.label !== remove.label) return false;
+    if (remove !== null) {
+      // Validate first so a failure changes nothing (the port's all-or-nothing rule).
+      if (d.totals[remove.label] < 1) throw new Error('junk store: untraining below zero');
+      for (const t of remove.tokens) if ((d.tokens.get(t)?.[remove.label] ?? 0) < 1) throw new Error('junk store: token count below zero');
+      d.totals[remove.label]--;
+      for (const t of remove.tokens) {
+        const c = d.tokens.get(t)!;
+        c[remove.label]--;
+        if (c.ham === 0 && c.spam === 0) d.tokens.delete(t);
+      }
+      d.records.delete(key);
+    }
+    if (add !== null) {
+      d.totals[add.label]++;
+      for (const t of add.tokens) {
+        let c = d.tokens.get(t);
+        if (c === undefined) d.tokens.set(t, (c = { ham: 0, spam: 0 }));
+        c[add.label]++;
+      }
+      d.records.set(key, { ...add, key, tokens: [...add.tokens] });
+    }
+    return true;
+  }
+
+  /** Distinct tokens in a scope (for tests and the benchmark's report). */
+  tokenCount(scope: Scope): number {
+    return this.scopes.get(scopeKey(scope))?.tokens.size ?? 0;
+  }
+}

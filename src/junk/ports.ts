@@ -1,0 +1,60 @@
+/**
+ * Storage port of the Bayesian filter: token counts and training records, global and per user.
+ *
+ * Sources: Paul Graham, "A Plan for Spam" (2002) — count, per token, the number of ham and of spam
+ * messages it occurs in; Gary Robinson, "A Statistical Approach to the Spam Problem" (2003);
+ * SpamBayes (classifier.py WordInfo: spamcount/hamcount plus the nspam/nham message totals).
+ *
+ * The engines (SQLite, PostgreSQL) implement this port; MemoryJunkStore (memory.ts) is the
+ * reference used by tests and the benchmark. Counts are "messages containing the token", not
+ * occurrences: each message adds at most 1 to a token's count.
+ *
+ * An implementation must never: apply half of a `commit` (it is one transaction: token counts,
+ * totals and the record change together, or not at all); let a count go below zero; mix scopes
+ * (a user's counts never leak into another user's or into the global ones except through an
+ * explicit commit to that scope).
+ */
+
+export type Label = 'ham' | 'spam';
+
+/** Whose statistics: the site-wide database, or one user's own. */
+export type Scope = { kind: 'global' } | { kind: 'user'; userId: number };
+
+export const GLOBAL: Scope = { kind: 'global' };
+export const userScope = (userId: number): Scope => ({ kind: 'user', userId });
+
+/** In how many trained ham and spam messages a token occurred (or, for totals, how many were trained). */
+export interface Counts {
+  ham: number;
+  spam: number;
+}
+
+/**
+ * What one message contributed when it was trained: enough to undo it exactly, even after the
+ * tokenizer changes (the tokens are stored, not recomputed).
+ */
+export interface TrainingRecord {
+  /** Stable message key: a store message id, or messageKey(raw) (SHA-256 of the bytes). */
+  key: string;
+  label: Label;
+  /** The distinct tokens that were counted, each once. */
+  tokens: readonly string[];
+  /** Milliseconds since the epoch. */
+  trainedAt: number;
+}
+
+export interface JunkStore {
+  /** Counts for these tokens in one scope; tokens never trained are absent from the map. */
+  getCounts(scope: Scope, tokens: readonly string[]): Promise<Map<string, Counts>>;
+  /** Number of ham and spam messages trained in this scope. */
+  getTotals(scope: Scope): Promise<Counts>;
+  getRecord(scope: Scope, key: string): Promise<TrainingRecord | null>;
+  /**
+   * One transaction, compare-and-swap on the record of `key`: if the stored record's label is
+   * not `remove`'s (or a record exists while `remove` is null), change nothing and return false.
+   * Otherwise undo `remove` (each of its tokens −1 in its label, its label's total −1, record
+   * deleted), then apply `add` (+1 each, total +1, record stored under `key`) and return true.
+   * This is what makes concurrent training of one message count it once.
+   */
+  commit(scope: Scope, key: string, change: { remove: TrainingRecord | null; add: TrainingRecord | null }): Promise<boolean>;
+}

@@ -1,0 +1,114 @@
+// Training through the port: never counted twice, untraining exact, spam → ham reversal,
+// concurrent training counted once, per-user precedence.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chooseScope, scoreTokens } from './filter.ts';
+import { MemoryJunkStore } from './memory.ts';
+import { GLOBAL, userScope, type JunkStore, type Scope } from './ports.ts';
+import { tokenize } from './tokenize.ts';
+import { messageKey, scopesFor, train, trainScope, untrain, untrainScope } from './train.ts';
+
+const A = { key: 'a', tokens: ['cheap', 'pills', 'now', 'now'] };
+const B = { key: 'b', tokens: ['meeting', 'now'] };
+
+async function snapshot(store: JunkStore, scope: Scope, tokens: string[]) {
+  return { totals: await store.getTotals(scope), counts: [...(await store.getCounts(scope, tokens))].sort() };
+}
+
+test('training the same message twice counts it once', async () => {
+  const store = new MemoryJunkStore();
+  assert.equal(await trainScope(store, GLOBAL, A, 'spam'), 'trained');
+  assert.equal(await trainScope(store, GLOBAL, A, 'spam'), 'unchanged');
+  assert.deepEqual(await store.getTotals(GLOBAL), { ham: 0, spam: 1 });
+  assert.deepEqual(await store.getCounts(GLOBAL, ['now', 'cheap']), new Map([['now', { ham: 0, spam: 1 }], ['cheap', { ham: 0, spam: 1 }]]));
+});
+
+test('spam → ham undoes the spam training, then counts ham', async () => {
+  const store = new MemoryJunkStore();
+  await trainScope(store, GLOBAL, B, 'ham');
+  await trainScope(store, GLOBAL, A, 'spam');
+  assert.equal(await trainScope(store, GLOBAL, A, 'ham'), 'relabelled');
+  assert.deepEqual(await store.getTotals(GLOBAL), { ham: 2, spam: 0 });
+  assert.deepEqual(await store.getCounts(GLOBAL, ['now', 'pills']), new Map([['now', { ham: 2, spam: 0 }], ['pills', { ham: 1, spam: 0 }]]));
+  assert.equal((await store.getRecord(GLOBAL, 'a'))?.label, 'ham');
+});
+
+test('untraining is exact, even if the tokenizer changed since', async () => {
+  const store = new MemoryJunkStore();
+  await trainScope(store, GLOBAL, B, 'ham');
+  const before = await snapshot(store, GLOBAL, ['cheap', 'pills', 'now', 'meeting']);
+  await trainScope(store, GLOBAL, A, 'spam');
+  assert.equal(await untrainScope(store, GLOBAL, 'a'), 'untrained');
+  assert.equal(await untrainScope(store, GLOBAL, 'a'), 'absent');
+  assert.deepEqual(await snapshot(store, GLOBAL, ['cheap', 'pills', 'now', 'meeting']), before);
+  await untrainScope(store, GLOBAL, 'b');
+  assert.equal(store.tokenCount(GLOBAL), 0);
+  assert.deepEqual(await store.getTotals(GLOBAL), { ham: 0, spam: 0 });
+});
+
+test('concurrent training of one message counts it once', async () => {
+  const store = new MemoryJunkStore();
+  const outcomes = await Promise.all([trainScope(store, GLOBAL, A, 'spam'), trainScope(store, GLOBAL, A, 'spam'), trainScope(store, GLOBAL, A, 'ham')]);
+  const totals = await store.getTotals(GLOBAL);
+  assert.equal(totals.ham + totals.spam, 1, JSON.stringify(outcomes));
+  assert.equal((await store.getCounts(GLOBAL, ['now'])).get('now')!.ham + (await store.getCounts(GLOBAL, ['now'])).get('now')!.spam, 1);
+});
+
+test('a commit that does not match the stored record changes nothing', async () => {
+  const store = new MemoryJunkStore();
+  await trainScope(store, GLOBAL, A, 'spam');
+  const stale = { key: 'a', label: 'ham' as const, tokens: A.tokens, trainedAt: 0 };
+  assert.equal(await store.commit(GLOBAL, 'a', { remove: stale, add: null }), false);
+  assert.equal(await store.commit(GLOBAL, 'a', { remove: null, add: stale }), false);
+  assert.deepEqual(await store.getTotals(GLOBAL), { ham: 0, spam: 1 });
+});
+
+test('scopes are separate; a user verdict trains the user and the global scope', async () => {
+  const store = new MemoryJunkStore();
+  assert.deepEqual(scopesFor(7), [userScope(7), GLOBAL]);
+  assert.deepEqual(scopesFor(7, false), [userScope(7)]);
+  assert.deepEqual(await train(store, scopesFor(7), A, 'spam'), ['trained', 'trained']);
+  assert.deepEqual(await store.getTotals(userScope(8)), { ham: 0, spam: 0 });
+  assert.deepEqual(await untrain(store, scopesFor(7), 'a'), ['untrained', 'untrained']);
+});
+
+test('training moves scores the right way', async () => {
+  const store = new MemoryJunkStore();
+  const spam = (i: number) => Buffer.from(`Subject: win cash now ${i}\r\n\r\nclaim your prize money today winner ${i}`);
+  const ham = (i: number) => Buffer.from(`Subject: minutes of meeting ${i}\r\n\r\nthe agenda for tomorrow's project review ${i}`);
+  const probe = tokenize(Buffer.from('Subject: win a prize\r\n\r\nclaim your money'));
+  const s0 = (await scoreTokens(store, null, probe)).score;
+  for (let i = 0; i < 5; i++) {
+    await trainScope(store, GLOBAL, { key: `s${i}`, tokens: tokenize(spam(i)) }, 'spam');
+    await trainScope(store, GLOBAL, { key: `h${i}`, tokens: tokenize(ham(i)) }, 'ham');
+  }
+  const s1 = await scoreTokens(store, null, probe);
+  assert.equal(s0, 0.5);
+  assert.ok(s1.score > 0.9 && s1.verdict === 'spam', String(s1.score));
+  assert.ok((await scoreTokens(store, null, tokenize(Buffer.from('\r\nagenda for the project review')))).score < 0.1);
+});
+
+test('per-user statistics take precedence once they have enough data', async () => {
+  const store = new MemoryJunkStore();
+  const policy = { minHam: 3, minSpam: 3 };
+  // Globally, "newsletter" is spam; this user wants newsletters.
+  for (let i = 0; i < 5; i++) {
+    await trainScope(store, GLOBAL, { key: `gs${i}`, tokens: ['newsletter', `g${i}`] }, 'spam');
+    await trainScope(store, GLOBAL, { key: `gh${i}`, tokens: ['lunch', `g${i}`] }, 'ham');
+  }
+  const user = 42;
+  for (let i = 0; i < 2; i++) await trainScope(store, userScope(user), { key: `uh${i}`, tokens: ['newsletter'] }, 'ham');
+  assert.deepEqual(await chooseScope(store, user, policy), GLOBAL); // not enough data yet
+  assert.equal((await scoreTokens(store, user, ['newsletter'], { policy })).verdict, 'spam');
+  await trainScope(store, userScope(user), { key: 'uh2', tokens: ['newsletter'] }, 'ham');
+  for (let i = 0; i < 3; i++) await trainScope(store, userScope(user), { key: `us${i}`, tokens: ['lottery'] }, 'spam');
+  const r = await scoreTokens(store, user, ['newsletter'], { policy });
+  assert.deepEqual(r.scope, userScope(user));
+  assert.equal(r.verdict, 'ham');
+  assert.equal((await scoreTokens(store, null, ['newsletter'], { policy })).verdict, 'spam'); // others unaffected
+});
+
+test('messageKey ignores the mbox From_ line', () => {
+  assert.equal(messageKey(Buffer.from('From a@b  Thu Aug 22 2002\nSubject: x\n\nbody')), messageKey(Buffer.from('Subject: x\n\nbody')));
+  assert.match(messageKey(Buffer.from('x')), /^sha256:[0-9a-f]{64}$/);
+});

@@ -1,0 +1,88 @@
+/**
+ * Training and untraining through the JunkStore port, global and per user.
+ *
+ * Sources: Paul Graham, "A Plan for Spam" (train on the user's own ham and spam; a token is
+ * counted once per message); Gary Robinson, "A Statistical Approach to the Spam Problem";
+ * SpamBayes (classifier.learn/unlearn: unlearning must exactly undo learning, and a message
+ * moved from one class to the other is first unlearned — "train on error", never twice).
+ *
+ * The rule: per scope, a message key has at most one training record. Training with the same
+ * label again changes nothing; training with the other label undoes the earlier training
+ * (exactly: the stored token list is subtracted, not a fresh tokenization) and then counts the
+ * message in its new class. Must never count a message twice in one scope, never subtract what
+ * was not added, and never train a scope the caller did not name.
+ */
+import { createHash } from 'node:crypto';
+import type { JunkStore, Label, Scope, TrainingRecord } from './ports.ts';
+import { GLOBAL, userScope } from './ports.ts';
+
+/** A stable key for a message without a store id: SHA-256 of its bytes (mbox "From " line excluded). */
+export function messageKey(raw: Uint8Array): string {
+  let b = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  if (b.length > 5 && b.toString('latin1', 0, 5) === 'From ') {
+    const lf = b.indexOf(0x0a);
+    b = lf < 0 ? b.subarray(b.length) : b.subarray(lf + 1);
+  }
+  return `sha256:${createHash('sha256').update(b).digest('hex')}`;
+}
+
+/** What training did in one scope. */
+export type TrainOutcome = 'trained' | 'unchanged' | 'relabelled' | 'untrained' | 'absent';
+
+export interface TrainOptions {
+  /** Milliseconds since the epoch (injected clock). */
+  now?: number;
+}
+
+/** A message's key and its tokens (tokenize() output). */
+export interface TrainingMessage {
+  key: string;
+  tokens: readonly string[];
+}
+
+/** Compare-and-swap attempts before giving up on a record that keeps changing under us. */
+const MAX_ATTEMPTS = 5;
+
+/** Count a message as `label` in one scope, undoing an earlier training with the other label. */
+export async function trainScope(store: JunkStore, scope: Scope, msg: TrainingMessage, label: Label, opts: TrainOptions = {}): Promise<TrainOutcome> {
+  const tokens = [...new Set(msg.tokens)];
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const current = await store.getRecord(scope, msg.key);
+    if (current !== null && current.label === label) return 'unchanged';
+    const add: TrainingRecord = { key: msg.key, label, tokens, trainedAt: opts.now ?? Date.now() };
+    if (await store.commit(scope, msg.key, { remove: current, add })) return current === null ? 'trained' : 'relabelled';
+  }
+  throw new Error(`junk: training record ${msg.key} kept changing`);
+}
+
+/** Remove a message's training from one scope (e.g. the user deleted their verdict). */
+export async function untrainScope(store: JunkStore, scope: Scope, key: string): Promise<TrainOutcome> {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const current = await store.getRecord(scope, key);
+    if (current === null) return 'absent';
+    if (await store.commit(scope, key, { remove: current, add: null })) return 'untrained';
+  }
+  throw new Error(`junk: training record ${key} kept changing`);
+}
+
+/**
+ * The scopes a user's verdict trains: their own, and the global one unless `global` is false
+ * (a site may keep its global database curated by the administrator only).
+ */
+export function scopesFor(userId: number | null, global = true): Scope[] {
+  if (userId === null) return [GLOBAL];
+  return global ? [userScope(userId), GLOBAL] : [userScope(userId)];
+}
+
+/** Train a message in each scope; outcomes in the same order. */
+export async function train(store: JunkStore, scopes: readonly Scope[], msg: TrainingMessage, label: Label, opts: TrainOptions = {}): Promise<TrainOutcome[]> {
+  const out: TrainOutcome[] = [];
+  for (const s of scopes) out.push(await trainScope(store, s, msg, label, opts));
+  return out;
+}
+
+export async function untrain(store: JunkStore, scopes: readonly Scope[], key: string): Promise<TrainOutcome[]> {
+  const out: TrainOutcome[] = [];
+  for (const s of scopes) out.push(await untrainScope(store, s, key));
+  return out;
+}

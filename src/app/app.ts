@@ -17,6 +17,11 @@ import { InboundPipeline } from '../inbound/pipeline.ts';
 import { SmtpServer, type ListenerSpec } from '../smtpserver/server.ts';
 import { loadTls, type TlsMaterial } from '../tls/certificates.ts';
 import { Pop3Server } from '../pop3/server.ts';
+import { ImapServer } from '../imapserver/server.ts';
+import { MailboxEvents, observeStore } from '../mailbox/events.ts';
+import type { Resolver } from '../dns/index.ts';
+import type { QueueRunner } from '../queue/runner.ts';
+import { createQueueRunner, dkimKeySource, resolverFromConfig } from './outbound.ts';
 
 export function openStore(config: Config): Store {
   return new SqliteStore({ dataDir: config.data_dir });
@@ -28,8 +33,13 @@ export interface RunningApp {
   tls: TlsMaterial;
   smtp: SmtpServer;
   pop3: Pop3Server;
+  imap: ImapServer;
   /** Bound addresses by listener name (ports resolved when configured as 0). */
-  endpoints: Array<{ name: 'mx' | 'submission' | 'submissions' | 'pop3' | 'pop3s'; address: HostPort }>;
+  endpoints: Array<{ name: 'mx' | 'submission' | 'submissions' | 'pop3' | 'pop3s' | 'imap' | 'imaps'; address: HostPort }>;
+  /** The DNS resolver ([dns]) shared by delivery and, later, SPF/DKIM/DMARC. */
+  resolver: Resolver;
+  /** The outbound queue runner (started when [outbound] enabled). */
+  queue: QueueRunner;
   close(): Promise<void>;
 }
 
@@ -39,7 +49,9 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
   mkdirSync(spoolDir, { recursive: true, mode: 0o700 });
   const stale = cleanSpool(spoolDir);
   if (stale) logger.info({ files: stale }, 'removed spool files of messages never acknowledged');
-  const store = openStore(config);
+  // Mailbox changes (delivery, POP3, IMAP) reach the IMAP sessions that have the mailbox open.
+  const events = new MailboxEvents((err) => logger.error({ err }, 'mailbox event listener failed'));
+  const store = observeStore(openStore(config), events);
   const directory = new Directory(store, { subaddressSeparator: config.subaddress_separator });
   const tls = await loadTls({ cert: config.tls.cert, key: config.tls.key, dataDir: config.data_dir, hostname: config.hostname });
   const a = config.auth;
@@ -51,7 +63,9 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     lockoutMs: a.lockout_seconds * 1000,
   });
   const recentLogins = new RecentLogins(a.pop_before_smtp_minutes);
-  const pipeline = new InboundPipeline({ directory, store, logger, hostname: config.hostname });
+  const resolver = await resolverFromConfig(config);
+  const queue = createQueueRunner({ config, store, directory, resolver, logger });
+  const pipeline = new InboundPipeline({ directory, store, logger, hostname: config.hostname, dkimKeys: dkimKeySource(store), onQueued: () => queue.wake() });
   const smtp = new SmtpServer({
     hostname: config.hostname,
     tls: { cert: tls.cert, key: tls.key, minVersion: config.tls.min_version, honorCipherOrder: true },
@@ -69,6 +83,15 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     limits: config.pop3,
     plaintextAuth: a.plaintext,
     auth: { directory, store, throttle, cramMd5: a.cram_md5, logger, recentLogins },
+    logger,
+  });
+  const imap = new ImapServer({
+    hostname: config.hostname,
+    tls: { cert: tls.cert, key: tls.key, minVersion: config.tls.min_version, honorCipherOrder: true },
+    limits: config.imap,
+    plaintextAuth: a.plaintext,
+    auth: { directory, store, throttle, cramMd5: a.cram_md5, recentLogins },
+    mailboxes: { store, events, maxMailboxes: config.imap.max_mailboxes },
     logger,
   });
   const endpoints: RunningApp['endpoints'] = [];
@@ -93,11 +116,23 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
         logger.info({ listener: name, host: bound.address.host, port: bound.address.port }, 'listening');
       }
     }
+    for (const [name, specs, implicitTls] of [['imap', config.listen.imap, false], ['imaps', config.listen.imaps, true]] as const) {
+      for (const s of specs) {
+        const bound = await imap.listen({ ...(parseHostPort(s) as HostPort), implicitTls });
+        endpoints.push({ name, address: bound.address });
+        logger.info({ listener: name, host: bound.address.host, port: bound.address.port }, 'listening');
+      }
+    }
   } catch (e) {
+    await imap.close(0);
     await pop3.close(0);
     await smtp.close(0);
     await store.close();
     throw e;
+  }
+  if (config.outbound.enabled) {
+    queue.start();
+    logger.info({ port: config.outbound.port }, 'queue runner started');
   }
   return {
     config,
@@ -105,9 +140,13 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     tls,
     smtp,
     pop3,
+    imap,
     endpoints,
+    resolver,
+    queue,
     async close() {
-      await Promise.all([smtp.close(), pop3.close()]);
+      await Promise.all([smtp.close(), pop3.close(), imap.close()]);
+      await queue.stop();
       await store.close();
     },
   };

@@ -6,6 +6,9 @@ import { registerDomain } from './domain.ts';
 import { registerUser } from './user.ts';
 import { registerAlias } from './alias.ts';
 import { registerConfig } from './config.ts';
+import { registerQueue } from './queue.ts';
+import { registerDns } from './dns.ts';
+import { registerDkim } from './dkim.ts';
 import type { GlobalOptions } from './common.ts';
 
 const program = new Command();
@@ -20,4 +23,7 @@ registerDomain(program, global);
 registerUser(program, global);
 registerAlias(program, global);
 registerConfig(program, global);
+registerQueue(program, global);
+registerDns(program, global);
+registerDkim(program, global);
 await program.parseAsync(process.argv);

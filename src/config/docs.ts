@@ -63,6 +63,7 @@ function sections(): Array<{ name: string; doc: string; fields: FieldDoc[] }> {
 function toml(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(toml).join(', ')}]`;
   if (typeof v === 'string') return JSON.stringify(v);
+  if (v !== null && typeof v === 'object') return `{ ${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)} = ${toml(x)}`).join(', ')} }`.replace('{  }', '{}');
   return String(v);
 }
 

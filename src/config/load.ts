@@ -40,6 +40,8 @@ export function validateConfig(raw: unknown, source: string, baseDir: string, en
   config.data_dir = resolve(baseDir, config.data_dir);
   if (config.tls.cert) config.tls.cert = resolve(baseDir, config.tls.cert);
   if (config.tls.key) config.tls.key = resolve(baseDir, config.tls.key);
+  if (config.dns.zone_file) config.dns.zone_file = resolve(baseDir, config.dns.zone_file);
+  if (config.outbound.tls_ca_file) config.outbound.tls_ca_file = resolve(baseDir, config.outbound.tls_ca_file);
   return config;
 }
 

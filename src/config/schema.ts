@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { parseHostPort } from '../lib/net.ts';
+import { DURATION_PATTERN } from '../lib/duration.ts';
 
 const listenList = (doc: string, def: string[]) =>
   z
@@ -41,6 +42,14 @@ export const listenSchema = z
     pop3s: listenList(
       'POP3 over implicit TLS (RFC 8314, port 995 in production).',
       ['127.0.0.1:9950'],
+    ),
+    imap: listenList(
+      'IMAP listeners (RFC 9051, port 143 in production): STARTTLS offered; LOGIN and AUTHENTICATE only after it.',
+      ['127.0.0.1:1430'],
+    ),
+    imaps: listenList(
+      'IMAP over implicit TLS (RFC 8314, port 993 in production).',
+      ['127.0.0.1:9930'],
     ),
   })
   .strict()
@@ -114,6 +123,28 @@ export const pop3Schema = z
   .prefault({})
   .describe('The POP3 server (RFC 1939): timeouts and limits. Login throttling is shared with SMTP ([auth]).');
 
+export const imapSchema = z
+  .object({
+    idle_timeout_seconds: z
+      .number()
+      .int()
+      .min(1)
+      .default(1800)
+      .describe('Idle time allowed an authenticated IMAP client (also during IDLE) before it is logged out with BYE. RFC 9051 §5.4 asks for at least 30 minutes; lower values are for labs and tests.'),
+    login_timeout_seconds: z.number().int().min(1).default(60).describe('Time allowed to log in after connecting (or between commands before login).'),
+    max_line_length: z.number().int().min(1024).default(65536).describe('Longest command line without its literals, CRLF included (BAD [LIMIT] above it). RFC 7162 §4 asks for at least 8192.'),
+    max_literal_size: z.number().int().min(1024).default(256 * KiB).describe('Largest string literal in a command other than APPEND (refused with BAD [TOOBIG] before it is read).'),
+    max_message_size: z.number().int().min(1 * KiB).default(25 * MiB).describe('Largest message APPEND accepts, in bytes; announced as APPENDLIMIT (RFC 7889). Refused before a single octet of it is read.'),
+    max_connections: z.number().int().min(1).default(1000).describe('Concurrent IMAP connections, both IMAP listeners together (BYE above it).'),
+    max_connections_per_ip: z.number().int().min(1).default(20).describe('Concurrent IMAP connections from one client IP (BYE above it). Clients open several per account (one per watched folder).'),
+    max_connections_per_user: z.number().int().min(1).default(30).describe('Concurrent logged-in IMAP sessions of one user (LOGIN answers NO [LIMIT] above it).'),
+    max_errors: z.number().int().min(1).default(20).describe('BAD commands and failed logins in one session before it is closed with BYE.'),
+    max_mailboxes: z.number().int().min(10).default(1000).describe('Mailboxes one user may have (CREATE answers NO [LIMIT] above it).'),
+  })
+  .strict()
+  .prefault({})
+  .describe('The IMAP server (RFC 9051 IMAP4rev2, RFC 3501 IMAP4rev1): timeouts and limits. Login throttling is shared with SMTP and POP3 ([auth]).');
+
 export const logSchema = z
   .object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level (structured JSON on standard output).'),
@@ -121,6 +152,59 @@ export const logSchema = z
   .strict()
   .prefault({})
   .describe('Logging.');
+
+const duration = (doc: string, def: string) =>
+  z.string().regex(DURATION_PATTERN, 'must be a duration like "30s", "5m", "4h", "5d", or "0"').default(def).describe(doc);
+
+export const dnsSchema = z
+  .object({
+    servers: z
+      .array(z.string())
+      .default([])
+      .describe('Recursive DNS servers to ask, "ip[:port]" ("127.0.0.1:5353", "[::1]:53"). Empty: the system resolver (/etc/resolv.conf). Ignored when zone_file is set.'),
+    zone_file: z
+      .string()
+      .default('')
+      .describe('Answer every DNS question from this zone file (RFC 1035 master file or the JSON form, see docs/dns.md) and never use the network: for labs and tests. Empty: off.'),
+    timeout: duration('Time allowed for one DNS query attempt (upstream and system resolvers).', '2s'),
+    tries: z.number().int().min(1).max(5).default(2).describe('Rounds over the servers before a lookup is a temporary failure.'),
+  })
+  .strict()
+  .prefault({})
+  .describe('DNS: how mailwarden looks up MX, A/AAAA and TXT records (outbound delivery, and later SPF/DKIM/DMARC). See docs/dns.md.');
+
+export const outboundSchema = z
+  .object({
+    enabled: z.boolean().default(true).describe('Run the queue runner with `serve`. false: mail for remote domains is queued but never delivered (a lab node with no way out).'),
+    port: z.number().int().min(1).max(65535).default(25).describe('TCP port of the remote MX hosts (25 on the Internet; labs and tests deliver to loopback high ports).'),
+    port_map: z
+      .record(z.string(), z.number().int().min(1).max(65535))
+      .default({})
+      .describe('Lab routing: deliver to this port instead of `port` when an MX host resolves to this IP address, e.g. { "127.0.0.2" = 2526 }. Lets several mailwarden instances share one host.'),
+    helo: z.string().default('').describe('Name sent in EHLO. Empty: the top-level hostname.'),
+    retry_schedule: z
+      .array(z.string().regex(DURATION_PATTERN, 'must be a duration like "5m"'))
+      .min(1)
+      .default(['5m', '10m', '30m', '1h', '2h', '4h'])
+      .describe('Waits between delivery attempts after a temporary failure (4xx, connection or DNS trouble): the n-th retry waits the n-th value; the last value repeats until expire_after.'),
+    expire_after: duration('How long a message is retried before it is returned to the sender as undeliverable (RFC 5321 §4.5.4.1 suggests 4-5 days).', '5d'),
+    delay_warning_after: duration('Send the sender one "delayed" delivery status notification (RFC 3464, Action: delayed) once a message has waited this long. "0": never.', '4h'),
+    concurrency: z.number().int().min(1).max(1000).default(20).describe('Outbound SMTP connections open at once, all destinations together.'),
+    per_domain_concurrency: z.number().int().min(1).max(100).default(2).describe('Outbound SMTP connections open at once to one destination domain.'),
+    connect_timeout: duration('Time allowed to connect and receive the greeting (RFC 5321 §4.5.3.2.1 suggests 5 minutes for the greeting).', '30s'),
+    command_timeout: duration('Time allowed for each command reply, and for the reply after the message data (RFC 5321 §4.5.3.2 suggests 5 and 10 minutes).', '5m'),
+    require_tls: z.boolean().default(false).describe('Deliver only over STARTTLS: a host that does not offer it is a temporary failure. false: STARTTLS whenever offered (opportunistic, RFC 3207), plaintext otherwise.'),
+    verify_certificates: z
+      .enum(['record', 'require'])
+      .default('record')
+      .describe('"record": check the MX certificate (chain and host name) and record verified/unverified per recipient, but deliver either way (opportunistic TLS, RFC 7435). "require": an unverified certificate is a temporary failure for that host.'),
+    tls_ca_file: z.string().default('').describe('PEM file of extra CA certificates trusted when verifying MX certificates, besides the system ones (labs: another instance\'s self-signed certificate).'),
+    lease: duration('How long a runner holds a queue entry it is delivering; renewed while it works. After a crash, the entry is retried once the lease has run out.', '2m'),
+    poll_interval: duration('How often the runner looks for due entries (new mail wakes it at once).', '10s'),
+  })
+  .strict()
+  .prefault({})
+  .describe('Outbound delivery: the queue runner, retries, bounces, TLS policy. See docs/outbound.md.');
 
 export const configSchema = z
   .object({
@@ -136,7 +220,10 @@ export const configSchema = z
     auth: authSchema,
     limits: limitsSchema,
     pop3: pop3Schema,
+    imap: imapSchema,
     log: logSchema,
+    dns: dnsSchema,
+    outbound: outboundSchema,
   })
   .strict();
 

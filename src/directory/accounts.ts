@@ -7,6 +7,7 @@ import { hashPassword } from './password.ts';
 import { deriveScramKeys } from '../sasl/index.ts';
 import { normalizeAddress, normalizeDomain } from '../mail/address.ts';
 import type { Store, User, Alias, Domain } from '../store/ports.ts';
+import { rotateDkimKeys } from './dkim-keys.ts';
 
 export class AccountError extends Error {}
 
@@ -29,8 +30,11 @@ async function credentials(password: string, opts: CredentialOptions) {
   return { passwordHash: await hashPassword(password), scram, cramSecret: opts.cramMd5 ? password : null };
 }
 
+/** Adds a local domain and makes its DKIM keys (RSA-2048 + Ed25519, docs/outbound.md). */
 export async function addDomain(store: Store, name: string): Promise<Domain> {
-  return store.addDomain(must(normalizeDomain(name)));
+  const d = await store.addDomain(must(normalizeDomain(name)));
+  await rotateDkimKeys(store, d.name);
+  return d;
 }
 
 export async function addUser(store: Store, address: string, password: string, opts: CredentialOptions & { displayName?: string }): Promise<User> {

@@ -18,6 +18,8 @@ import { replies } from '../smtp/replies.ts';
 import { mailFromStage } from './stages/mail-from.ts';
 import { rcptStage } from './stages/rcpt.ts';
 import { headersStage } from './stages/headers.ts';
+import { dkimSignStage } from './stages/dkim-sign.ts';
+import type { SigningKey } from '../standards/dkim/sign.ts';
 import { receivedHeader } from './received.ts';
 import type { MessageSpool } from './spool.ts';
 import { cont, tempfail, type AcceptedRecipient, type SessionContext, type Transaction, type Verdict } from './types.ts';
@@ -27,6 +29,10 @@ export interface InboundDeps {
   store: Store;
   logger: Logger;
   hostname: string;
+  /** Signing keys of a local domain (stage dkim-sign); without it submitted mail is not signed. */
+  dkimKeys?: (domain: string) => Promise<SigningKey[]>;
+  /** Called after a commit that queued outbound mail (wakes the queue runner). */
+  onQueued?: () => void;
 }
 
 export class InboundPipeline {
@@ -58,6 +64,13 @@ export class InboundPipeline {
     const { fields } = parseHeaderSection(spool.headerSection());
     const h = this.log(ctx, 'headers', await headersStage(this.deps.directory, ctx, fields));
     if (h.kind !== 'continue') return h;
+    let signatures = '';
+    const keysFor = this.deps.dkimKeys;
+    if (keysFor) {
+      const d = this.log(ctx, 'dkim-sign', await dkimSignStage({ isLocalDomain: (dom) => this.deps.directory.isLocalDomain(dom), keysFor, logger: this.deps.logger }, ctx, fields, () => spool.content()));
+      if (d.kind !== 'continue') return d;
+      signatures = d.value;
+    }
 
     // route: local deliveries (each user once) and the outbound queue
     const userIds = new Set<number>();
@@ -67,7 +80,7 @@ export class InboundPipeline {
       else outbound.push(r.address);
     }
     const now = new Date();
-    const prefix = Buffer.from(receivedHeader(ctx, messageId, this.deps.hostname, tx.recipients.map((r) => r.address), now));
+    const prefix = Buffer.from(receivedHeader(ctx, messageId, this.deps.hostname, tx.recipients.map((r) => r.address), now) + signatures);
     try {
       const blob = await spool.finish(prefix);
       const res = await this.deps.store.ingest({
@@ -77,6 +90,7 @@ export class InboundPipeline {
         deliveries: [...userIds].map((userId) => ({ userId, mailbox: 'INBOX' })),
         outbound: outbound.map((address) => ({ address })),
       });
+      if (res.queueIds.length) this.deps.onQueued?.();
       return this.log(ctx, 'route', cont({ id: messageId }), {
         messageId,
         size: spool.size,

@@ -69,6 +69,15 @@ export class MessageSpool {
     return this.head;
   }
 
+  /** The message as received so far (before `finish`), in chunks: for signing it in one pass. */
+  async *content(): AsyncGenerator<Buffer> {
+    if (!this.file || !this.filePath) {
+      yield* this.chunks;
+      return;
+    }
+    for await (const c of createReadStream(this.filePath, { highWaterMark: 256 * 1024 })) yield c as Buffer;
+  }
+
   /** Completes the message with `prefix` (trace headers) in front and returns it ready for the store. */
   async finish(prefix: Buffer): Promise<BlobSource> {
     if (!this.file) return { kind: 'buffer', data: Buffer.concat([prefix, ...this.chunks]) };

@@ -116,13 +116,20 @@ export class SmtpSession {
     this.armTimeout();
   }
 
+  /** The socket the idle-timeout listener is on: one listener per socket (setTimeout(ms, cb) would add one per call). */
+  private timeoutOn: unknown = null;
+
   private armTimeout(): void {
     const secs = this.state === 'data' ? this.opts.limits.data_timeout_seconds : this.opts.limits.command_timeout_seconds;
-    this.socket.setTimeout(secs * 1000, () => {
-      this.log.info({ state: this.state }, 'timeout');
-      this.reply(replies.timeout(this.opts.hostname));
-      this.close();
-    });
+    if (this.timeoutOn !== this.socket) {
+      this.timeoutOn = this.socket;
+      this.socket.on('timeout', () => {
+        this.log.info({ state: this.state }, 'timeout');
+        this.reply(replies.timeout(this.opts.hostname));
+        this.close();
+      });
+    }
+    this.socket.setTimeout(secs * 1000);
   }
 
   private noteTls(s: TLSSocket): void {

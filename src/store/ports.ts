@@ -68,6 +68,12 @@ export interface IngestRequest {
   deliveries: Delivery[];
   /** Remote recipients, grouped by the store into one queue entry per domain. */
   outbound: OutboundRecipient[];
+  /**
+   * This message is a delivery status notification about queue entry `queueId`: in the same
+   * transaction, mark `addresses` as notified (final failure) or the entry as warned (delay),
+   * so a crash can neither lose the DSN nor send it twice.
+   */
+  dsnFor?: { queueId: number; kind: 'failure' | 'delay'; addresses: string[] };
 }
 
 export interface IngestResult {
@@ -94,8 +100,67 @@ export interface QueueEntry {
   createdAt: number;
   nextAttemptAt: number;
   attempts: number;
-  recipients: Array<{ address: string; status: 'pending' | 'delivered' | 'failed'; lastReply: string | null }>;
+  recipients: QueueRecipient[];
+  /** Until when a queue runner holds this entry (ms since the epoch; 0 = nobody). */
+  leaseUntil: number;
+  /** Why the last attempt did not finish the entry (shown by `queue show`). */
+  lastError: string | null;
+  /** When the delay DSN was sent, or null. */
+  warnedAt: number | null;
+  /** Size of the message in bytes. */
+  size: number;
 }
+
+/** How the connection that carried (or tried) a recipient was protected (docs/outbound.md). */
+export type TlsOutcome = 'verified' | 'unverified' | 'none';
+
+export interface QueueRecipient {
+  address: string;
+  status: 'pending' | 'delivered' | 'failed';
+  lastReply: string | null;
+  /** RFC 3463 enhanced status code of the last outcome (e.g. "5.1.1"). */
+  statusCode: string | null;
+  /** The MX host that gave the last reply. */
+  remoteMta: string | null;
+  tls: TlsOutcome | null;
+  /** A failed recipient whose DSN has been committed (or that needs none: null sender). */
+  notified: boolean;
+}
+
+/** One recipient outcome of one attempt, written before the runner moves on. */
+export interface RecipientResult {
+  address: string;
+  /** 'deferred' keeps the recipient pending. */
+  result: 'delivered' | 'deferred' | 'failed';
+  reply: string;
+  statusCode: string;
+  remoteMta: string | null;
+  tls: TlsOutcome | null;
+}
+
+/** A line of the delivery log (kept after the queue entry is retired). */
+export interface DeliveryLogEntry extends RecipientResult {
+  id: number;
+  at: number;
+  queueId: number;
+  mailFrom: string;
+}
+
+export interface DkimKey {
+  id: number;
+  domain: string;
+  /** e.g. "rsa20261128" (RFC 6376 §3.1). */
+  selector: string;
+  algorithm: 'rsa-sha256' | 'ed25519-sha256';
+  /** PKCS#8 PEM. Never printed or logged. */
+  privateKey: string;
+  /** The base64 p= value of the DNS record (RFC 6376 §3.6.1). */
+  publicKey: string;
+  createdAt: number;
+  active: boolean;
+}
+
+export type NewDkimKey = Pick<DkimKey, 'selector' | 'algorithm' | 'privateKey' | 'publicKey'>;
 
 export interface DirectoryStore {
   addDomain(name: string): Promise<Domain>;
@@ -117,6 +182,12 @@ export interface DirectoryStore {
   /** Aliases that list `address` among their targets (what a user may also send as). */
   aliasesTargeting(address: string): Promise<Alias[]>;
   deleteAlias(source: string): Promise<boolean>;
+
+  // --- added for DKIM signing (outbound) ----------------------------------------------------
+  /** Stores new signing keys for a local domain; in the same transaction the domain's previously active keys become inactive. */
+  addDkimKeys(domain: string, keys: NewDkimKey[]): Promise<DkimKey[]>;
+  /** The domain's keys, newest first; only the active ones unless `all`. */
+  listDkimKeys(domain: string, all?: boolean): Promise<DkimKey[]>;
 }
 
 export interface MessageStore {
@@ -148,11 +219,113 @@ export interface MessageStore {
    * highest_modseq once. Atomic and durable on return. Resolves to the number of messages removed.
    */
   expunge(mailboxId: number, uids: number[]): Promise<number>;
+
+  // --- added for IMAP (mailbox/, imapserver/) ----------------------------------------------
+  /** A mailbox by id (callers in mailbox/ only ever pass ids they resolved for the user). */
+  getMailboxById(mailboxId: number): Promise<Mailbox | null>;
+  /**
+   * Creates a mailbox with a fresh UIDVALIDITY (never one an earlier mailbox of this name had:
+   * RFC 9051 §2.3.1.1). Throws StoreConflict when the name exists.
+   */
+  createMailbox(userId: number, name: string, specialUse: string | null): Promise<Mailbox>;
+  /** Deletes a mailbox and its messages (blob references released). Atomic and durable. */
+  deleteMailbox(mailboxId: number): Promise<void>;
+  /** Renames several mailboxes of one user in one transaction; StoreConflict if a new name exists. */
+  renameMailboxes(userId: number, renames: ReadonlyArray<readonly [from: string, to: string]>): Promise<void>;
+  setSubscribed(mailboxId: number, subscribed: boolean): Promise<void>;
+  /** The UIDs of a mailbox after `afterUid`, ascending, at most `limit`. */
+  listUids(mailboxId: number, afterUid: number, limit: number): Promise<number[]>;
+  /** Messages with fromUid <= uid <= toUid, ascending, at most `limit`; the structure only when asked. */
+  listMessageRange(mailboxId: number, fromUid: number, toUid: number, limit: number, withStructure?: boolean): Promise<MessageRow[]>;
+  /** Counts for STATUS and SELECT. */
+  mailboxCounts(mailboxId: number): Promise<MailboxCounts>;
+  /** Keywords (flags without a backslash) in use on the mailbox's messages. */
+  mailboxKeywords(mailboxId: number): Promise<string[]>;
+  /** UIDs (ascending) of the messages that have (or, with set = false, lack) every one of `flags`. */
+  uidsByFlags(mailboxId: number, flags: ReadonlyArray<{ flag: string; set: boolean }>): Promise<number[]>;
+  /**
+   * Changes the flags of the messages whose UIDs fall in `uids` (merged ranges), in one
+   * transaction: each message whose flags change gets a new modseq (the mailbox's highest_modseq
+   * + 1). With `unchangedSince` (RFC 7162 §3.1.3) a message whose modseq is higher is left alone
+   * and reported in `modified`. Returns every matched message with its flags after the change.
+   */
+  updateFlags(mailboxId: number, uids: readonly UidRange[], action: FlagAction, flags: readonly string[], unchangedSince?: number | null): Promise<FlagUpdateResult>;
+  /**
+   * Copies (or moves) messages between two mailboxes of the same user in one transaction: new
+   * UIDs in ascending source-UID order, flags and internal date kept, blobs shared. A move also
+   * removes the sources and bumps the source's highest_modseq. Source UIDs not present are skipped.
+   */
+  copyMessages(fromMailboxId: number, uids: readonly number[], toMailboxId: number, move: boolean): Promise<CopyResult>;
+  /** Removes the messages in `uids` that carry \Deleted (EXPUNGE, UID EXPUNGE); returns their UIDs. */
+  expungeDeleted(mailboxId: number, uids: readonly UidRange[]): Promise<number[]>;
+  /** The stored MIME structure (JSON of mail/mime MessageStructure) of a blob, or null. */
+  getStructure(blobId: number): Promise<string | null>;
+  setStructure(blobId: number, json: string): Promise<void>;
+  /** Octets [start, end) of a stored message, in chunks. */
+  streamBlobRange(blobId: number, start: number, end: number): AsyncIterable<Buffer>;
+}
+
+/** A closed UID interval [lo, hi]. */
+export type UidRange = readonly [number, number];
+
+export type FlagAction = 'add' | 'remove' | 'replace';
+
+/** A message row as IMAP needs it: the modseq (RFC 7162) and, when asked, the stored structure. */
+export interface MessageRow extends StoredMessage {
+  modseq: number;
+  structure: string | null;
+}
+
+export interface MailboxCounts {
+  messages: number;
+  unseen: number;
+  deleted: number;
+  /** Total octets (RFC 8438 STATUS=SIZE). */
+  size: number;
+  /** The lowest UID without \Seen, or null. */
+  firstUnseenUid: number | null;
+}
+
+export interface FlagUpdateResult {
+  /** Every matched message (that was not refused by unchangedSince) with its flags now. */
+  messages: Array<{ uid: number; flags: string[]; modseq: number; changed: boolean }>;
+  /** UIDs not changed because their modseq was above unchangedSince. */
+  modified: number[];
+}
+
+export interface CopyResult {
+  /** The destination's UIDVALIDITY (RFC 4315 COPYUID). */
+  uidValidity: number;
+  /** [source UID, destination UID], ascending. */
+  pairs: Array<[number, number]>;
 }
 
 export interface QueueStore {
   listQueue(): Promise<QueueEntry[]>;
   getQueueEntry(id: number): Promise<QueueEntry | null>;
+
+  // --- added for the queue runner (src/queue) -----------------------------------------------
+  /**
+   * Takes up to `limit` due entries (next attempt ≤ now, no live lease) and leases them to
+   * `owner` until `leaseUntil`, atomically: two runners never take the same entry.
+   */
+  claimQueue(opts: { now: number; limit: number; owner: string; leaseUntil: number }): Promise<QueueEntry[]>;
+  /** Extends the leases `owner` holds on these entries. */
+  renewQueueLeases(owner: string, ids: number[], leaseUntil: number): Promise<void>;
+  /** Records recipient outcomes of one attempt durably (and appends them to the delivery log). */
+  recordQueueResults(queueId: number, results: RecipientResult[], at: number): Promise<void>;
+  /** Marks failed recipients as needing no DSN (null reverse-path: never bounce a bounce). */
+  markQueueNotified(queueId: number, addresses: string[]): Promise<void>;
+  /** Ends an attempt: schedules the next one, counts the attempt and releases the lease. */
+  rescheduleQueueEntry(id: number, nextAttemptAt: number, lastError: string | null): Promise<void>;
+  /** Makes an entry due now (`queue retry`). False when there is no such entry. */
+  retryQueueEntry(id: number, now: number): Promise<boolean>;
+  /** Removes an entry and releases its blob reference (retire when finished, or `queue delete`). */
+  deleteQueueEntry(id: number): Promise<boolean>;
+  /** The earliest time some entry becomes due (considering leases), or null when the queue is empty. */
+  nextQueueDue(): Promise<number | null>;
+  /** Delivery log lines, oldest first; of one entry when `queueId` is given. */
+  listDeliveryLog(queueId?: number, limit?: number): Promise<DeliveryLogEntry[]>;
 }
 
 export interface Store extends DirectoryStore, MessageStore, QueueStore {

@@ -144,6 +144,71 @@ export function storeContract(engine: string, factory: EngineFactory): void {
     assert.equal(await store.countMessages(inbox1.id), 0);
     await store.close();
   });
+
+  test(`[${engine}] IMAP: mailboxes, flags with modseqs, copy/move, \\Deleted expunge, counts, structures, byte ranges`, async () => {
+    const { store } = await factory.create();
+    await store.addDomain('a.test');
+    const u = await store.addUser({ address: 'u@a.test', passwordHash: H });
+    const other = await store.addUser({ address: 'o@a.test', passwordHash: H });
+    const inbox = (await store.getMailbox(u.id, 'INBOX'))!;
+    const work = await store.createMailbox(u.id, 'Work', null);
+    await assert.rejects(store.createMailbox(u.id, 'Work', null), StoreConflict);
+    assert.ok(work.uidValidity > inbox.uidValidity, 'a new mailbox gets a fresh, larger UIDVALIDITY');
+    await store.deleteMailbox(work.id);
+    const again = await store.createMailbox(u.id, 'Work', '\\Archive');
+    assert.notEqual(again.uidValidity, work.uidValidity, 'RFC 9051 §2.3.1.1: never the old UIDVALIDITY for the same name');
+    assert.equal(again.specialUse, '\\Archive');
+    const body = (n: number) => Buffer.from(`Subject: m${n}\r\n\r\nbody ${n}\r\n`);
+    for (let i = 1; i <= 4; i++) await store.ingest({ blob: { kind: 'buffer', data: body(i) }, mailFrom: '', internalDate: i, deliveries: [{ userId: u.id, mailbox: 'INBOX' }], outbound: [] });
+    assert.deepEqual(await store.listUids(inbox.id, 1, 2), [2, 3]);
+    const rows = await store.listMessageRange(inbox.id, 2, 3, 10, true);
+    assert.deepEqual(rows.map((r) => r.uid), [2, 3]);
+    assert.equal(JSON.parse(rows[0]!.structure!).envelope.subject, 'm2', 'the structure is stored at ingest');
+
+    const f = await store.updateFlags(inbox.id, [[1, 2]], 'add', ['\\Seen', '$Work']);
+    assert.deepEqual(f.messages.map((m) => [m.uid, m.flags, m.changed]), [[1, ['\\Seen', '$Work'], true], [2, ['\\Seen', '$Work'], true]]);
+    assert.ok(f.messages[1]!.modseq > f.messages[0]!.modseq, 'each change gets its own modseq');
+    const same = await store.updateFlags(inbox.id, [[1, 1]], 'add', ['\\seen']);
+    assert.equal(same.messages[0]!.changed, false, 'flag names compare case-insensitively');
+    const cond = await store.updateFlags(inbox.id, [[1, 3]], 'remove', ['$Work'], f.messages[0]!.modseq);
+    assert.deepEqual(cond.modified, [2], 'UNCHANGEDSINCE: the message modified later is refused');
+    assert.deepEqual(cond.messages.map((m) => m.uid), [1, 3]);
+    assert.deepEqual(await store.mailboxKeywords(inbox.id), ['$Work']);
+    assert.deepEqual(await store.uidsByFlags(inbox.id, [{ flag: '\\Seen', set: false }]), [3, 4]);
+    assert.deepEqual(await store.uidsByFlags(inbox.id, [{ flag: '\\seen', set: true }, { flag: '$work', set: true }]), [2]);
+    assert.deepEqual(await store.uidsByFlags(inbox.id, [{ flag: '$W_rk', set: true }]), [], '"_" is not a wildcard');
+    assert.equal((await store.getMailbox(u.id, 'INBOX'))!.highestModseq, Math.max(...cond.messages.map((m) => m.modseq), f.messages[1]!.modseq));
+
+    const copied = await store.copyMessages(inbox.id, [3, 1, 99], again.id, false);
+    assert.deepEqual(copied, { uidValidity: again.uidValidity, pairs: [[1, 1], [3, 2]] });
+    const moved = await store.copyMessages(inbox.id, [4], again.id, true);
+    assert.deepEqual(moved.pairs, [[4, 3]]);
+    assert.equal(await store.getMessage(inbox.id, 4), null);
+    const otherInbox = (await store.getMailbox(other.id, 'INBOX'))!;
+    await assert.rejects(store.copyMessages(inbox.id, [1], otherInbox.id, false), 'never between users');
+    assert.deepEqual((await store.getMessage(again.id, 1))!.flags, ['\\Seen']);
+
+    await store.updateFlags(inbox.id, [[1, 3]], 'add', ['\\Deleted']);
+    assert.deepEqual(await store.mailboxCounts(inbox.id), { messages: 3, unseen: 1, deleted: 3, size: body(1).length * 3, firstUnseenUid: 3 });
+    assert.deepEqual(await store.expungeDeleted(inbox.id, [[2, 10]]), [2, 3]);
+    assert.deepEqual(await store.listUids(inbox.id, 0, 10), [1]);
+    const copy = (await store.getMessage(again.id, 2))!;
+    const chunks: Buffer[] = [];
+    for await (const c of store.streamBlobRange(copy.blobId, 9, 11)) chunks.push(c);
+    assert.equal(Buffer.concat(chunks).toString(), 'm3', 'the copy still reads after the original is expunged');
+
+    await store.createMailbox(u.id, 'Work/Sub', null);
+    await store.renameMailboxes(u.id, [['Work', 'Old'], ['Work/Sub', 'Old/Sub']]);
+    assert.deepEqual((await store.listMailboxes(u.id)).map((m) => m.name).filter((n) => n.startsWith('Old')), ['Old', 'Old/Sub']);
+    await assert.rejects(store.renameMailboxes(u.id, [['Old', 'Sent']]), StoreConflict);
+    await store.setSubscribed(again.id, false);
+    assert.equal((await store.getMailboxById(again.id))!.subscribed, false);
+    await store.setStructure(copy.blobId, '{"version":1}');
+    assert.equal(await store.getStructure(copy.blobId), '{"version":1}');
+    await store.deleteMailbox(again.id);
+    assert.equal(await store.getMailboxById(again.id), null);
+    await store.close();
+  });
 }
 
 /** A scratch directory for an engine's files. */

@@ -12,6 +12,8 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { renameSync, openSync, fsyncSync, closeSync } from 'node:fs';
 import { join, basename } from 'node:path';
 import type { IngestRequest, IngestResult } from '../ports.ts';
+import { statementCache } from './pragmas.ts';
+import { blobStructure } from './ingest-structure.ts';
 
 type Row = Record<string, unknown>;
 
@@ -31,21 +33,14 @@ export type CommitOutcome = { ok: IngestResult } | { error: string };
 export class IngestCommitter {
   private readonly db: DatabaseSync;
   private readonly blobDir: string;
-  private readonly stmts = new Map<string, StatementSync>();
 
   constructor(db: DatabaseSync, blobDir: string) {
     this.db = db;
+    this.q = statementCache(db);
     this.blobDir = blobDir;
   }
 
-  private q(sql: string): StatementSync {
-    let s = this.stmts.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql);
-      this.stmts.set(sql, s);
-    }
-    return s;
-  }
+  private readonly q: (sql: string) => StatementSync;
 
   /** Commits a batch in one transaction. Throws only if the transaction itself fails (then nothing is committed). */
   commit(batch: IngestRequest[]): CommitOutcome[] {
@@ -58,6 +53,8 @@ export class IngestCommitter {
       return name;
     });
     if (moved) fsyncDir(this.blobDir);
+    // IMAP's ENVELOPE/BODYSTRUCTURE, parsed before the write lock is taken (ingest-structure.ts).
+    const structures = batch.map((req, i) => blobStructure(req, this.blobDir, paths[i] ?? null));
     const out: CommitOutcome[] = [];
     this.db.exec('BEGIN IMMEDIATE');
     try {
@@ -65,6 +62,8 @@ export class IngestCommitter {
         this.db.exec('SAVEPOINT one');
         try {
           out.push({ ok: this.one(req, paths[i] ?? null) });
+          const done = out[out.length - 1];
+          if (done && 'ok' in done && structures[i]) this.q('UPDATE blobs SET structure = ? WHERE id = ?').run(structures[i]!, done.ok.blobId);
           this.db.exec('RELEASE one');
         } catch (e) {
           this.db.exec('ROLLBACK TO one');
@@ -105,9 +104,16 @@ export class IngestCommitter {
     const queueIds: number[] = [];
     // One blob reference for the whole outbound set; the queue runner releases it.
     for (const [dom, rcpts] of byDomain) {
-      const qr = this.q('INSERT INTO queue (blob_id, mail_from, domain, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)').run(blobId, req.mailFrom, dom, req.internalDate, req.internalDate);
+      // Ids are never reused (queue_seq), so the delivery log of a retired entry stays unambiguous.
+      const seq = this.q('UPDATE queue_seq SET last = max(last, (SELECT coalesce(max(id), 0) FROM queue)) + 1 RETURNING last').get() as Row;
+      const qr = this.q('INSERT INTO queue (id, blob_id, mail_from, domain, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)').run(Number(seq.last), blobId, req.mailFrom, dom, req.internalDate, req.internalDate);
       for (const a of new Set(rcpts)) this.q('INSERT INTO queue_recipients (queue_id, address) VALUES (?, ?)').run(qr.lastInsertRowid, a);
       queueIds.push(Number(qr.lastInsertRowid));
+    }
+    // A DSN commits together with the note that it was sent (exactly one DSN per event).
+    if (req.dsnFor) {
+      if (req.dsnFor.kind === 'delay') this.q('UPDATE queue SET warned_at = ? WHERE id = ?').run(req.internalDate, req.dsnFor.queueId);
+      else for (const a of req.dsnFor.addresses) this.q("UPDATE queue_recipients SET notified = 1 WHERE queue_id = ? AND address = ? AND status = 'failed'").run(req.dsnFor.queueId, a);
     }
     return { blobId, messages, queueIds };
   }

@@ -78,4 +78,52 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (queue_id, address)
   );
   `,
+  // 2: outbound delivery (issue 4): queue leases and per-recipient outcomes, the delivery log,
+  // DKIM signing keys.
+  `
+  ALTER TABLE queue ADD COLUMN lease_owner TEXT;
+  ALTER TABLE queue ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE queue ADD COLUMN last_error TEXT;
+  ALTER TABLE queue ADD COLUMN warned_at INTEGER;
+  ALTER TABLE queue_recipients ADD COLUMN status_code TEXT;
+  ALTER TABLE queue_recipients ADD COLUMN remote_mta TEXT;
+  ALTER TABLE queue_recipients ADD COLUMN tls TEXT;
+  ALTER TABLE queue_recipients ADD COLUMN notified INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE queue_recipients ADD COLUMN updated_at INTEGER;
+  CREATE TABLE delivery_log (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    queue_id INTEGER NOT NULL,
+    mail_from TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    result TEXT NOT NULL,
+    status_code TEXT NOT NULL,
+    reply TEXT NOT NULL,
+    remote_mta TEXT,
+    tls TEXT
+  );
+  CREATE INDEX delivery_log_queue ON delivery_log(queue_id);
+  -- queue ids are never reused (the delivery log refers to them after an entry is retired)
+  CREATE TABLE queue_seq (last INTEGER NOT NULL);
+  INSERT INTO queue_seq (last) SELECT coalesce(max(id), 0) FROM queue;
+  CREATE TABLE dkim_keys (
+    id INTEGER PRIMARY KEY,
+    domain_id INTEGER NOT NULL REFERENCES domains(id) ON DELETE CASCADE,
+    selector TEXT NOT NULL,
+    algorithm TEXT NOT NULL,
+    private_key TEXT NOT NULL,
+    public_key TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    active INTEGER NOT NULL DEFAULT 1,
+    UNIQUE (domain_id, selector)
+  );
+  `,
+  // 3: IMAP (issue 3): the MIME structure (ENVELOPE, BODYSTRUCTURE, part offsets) of each blob,
+  // computed once at delivery/APPEND (or lazily for older rows and saved); the last UIDVALIDITY
+  // issued, so a mailbox re-created under an old name never gets its old value back.
+  `
+  ALTER TABLE blobs ADD COLUMN structure TEXT;
+  CREATE TABLE uid_validity_issued (last INTEGER NOT NULL);
+  INSERT INTO uid_validity_issued (last) SELECT coalesce(max(uid_validity), 0) FROM mailboxes;
+  `,
 ];

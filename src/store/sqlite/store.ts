@@ -28,7 +28,10 @@ import {
   type User,
 } from '../ports.ts';
 import { MIGRATIONS } from './schema.ts';
-import { openPragmas } from './pragmas.ts';
+import { SqliteImap } from './imap.ts';
+import type { CopyResult, FlagAction, FlagUpdateResult, MailboxCounts, MessageRow, UidRange } from '../ports.ts';
+import type { DeliveryLogEntry, DkimKey, NewDkimKey, QueueRecipient, RecipientResult } from '../ports.ts';
+import { openPragmas, statementCache } from './pragmas.ts';
 import type { WorkerReply, WorkerRequest } from './ingest-worker.ts';
 import { Worker } from 'node:worker_threads';
 
@@ -102,7 +105,6 @@ export class SqliteStore implements Store {
   readonly engine = 'sqlite';
   private readonly db: DatabaseSync;
   private readonly blobDir: string;
-  private readonly stmts = new Map<string, StatementSync>();
   private readonly file: string;
   private worker: Worker | null = null;
   private readonly inflight = new Map<number, { resolve: (r: IngestResult) => void; reject: (e: unknown) => void }>();
@@ -115,6 +117,7 @@ export class SqliteStore implements Store {
     mkdirSync(this.blobDir, { recursive: true });
     this.file = opts.file ?? join(opts.dataDir, 'mailwarden.db');
     this.db = new DatabaseSync(this.file);
+    this.q = statementCache(this.db);
     openPragmas(this.db);
     this.migrate();
   }
@@ -134,14 +137,7 @@ export class SqliteStore implements Store {
     }
   }
 
-  private q(sql: string): StatementSync {
-    let s = this.stmts.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql);
-      this.stmts.set(sql, s);
-    }
-    return s;
-  }
+  private readonly q: (sql: string) => StatementSync;
 
   private tx<T>(fn: () => T): T {
     this.db.exec('BEGIN IMMEDIATE');
@@ -261,6 +257,40 @@ export class SqliteStore implements Store {
   }
   async deleteAlias(source: string): Promise<boolean> {
     return Number(this.q('DELETE FROM aliases WHERE source = ?').run(source).changes) > 0;
+  }
+
+  // ---- DKIM keys (outbound signing) --------------------------------------------------------
+
+  private toDkimKey(r: Row, domain: string): DkimKey {
+    return {
+      id: Number(r.id),
+      domain,
+      selector: String(r.selector),
+      algorithm: r.algorithm as DkimKey['algorithm'],
+      privateKey: String(r.private_key),
+      publicKey: String(r.public_key),
+      createdAt: Number(r.created_at),
+      active: Number(r.active) === 1,
+    };
+  }
+  async addDkimKeys(domain: string, keys: NewDkimKey[]): Promise<DkimKey[]> {
+    const d = await this.getDomain(domain);
+    if (!d) throw new StoreConflict(`domain ${domain} is not a local domain; add it first`);
+    return this.tx(() => {
+      this.q('UPDATE dkim_keys SET active = 0 WHERE domain_id = ?').run(d.id);
+      const out: DkimKey[] = [];
+      for (const k of keys) {
+        if (this.q('SELECT 1 FROM dkim_keys WHERE domain_id = ? AND selector = ?').get(d.id, k.selector)) throw new StoreConflict(`DKIM selector ${k.selector} already exists for ${domain}`);
+        const r = this.q('INSERT INTO dkim_keys (domain_id, selector, algorithm, private_key, public_key, created_at, active) VALUES (?, ?, ?, ?, ?, ?, 1) RETURNING *').get(
+          d.id, k.selector, k.algorithm, k.privateKey, k.publicKey, now()) as Row;
+        out.push(this.toDkimKey(r, domain));
+      }
+      return out;
+    });
+  }
+  async listDkimKeys(domain: string, all = false): Promise<DkimKey[]> {
+    const rows = this.q(`SELECT k.* FROM dkim_keys k JOIN domains d ON d.id = k.domain_id WHERE d.name = ? ${all ? '' : 'AND k.active = 1'} ORDER BY k.id DESC`).all(domain) as Row[];
+    return rows.map((r) => this.toDkimKey(r, domain));
   }
 
   // ---- messages --------------------------------------------------------------------------
@@ -386,10 +416,73 @@ export class SqliteStore implements Store {
     return w;
   }
 
+  // ---- IMAP (the SQL lives in imap.ts) ------------------------------------------------------
+
+  private imapOps: SqliteImap | null = null;
+  private get imap(): SqliteImap {
+    this.imapOps ??= new SqliteImap({
+      q: (sql) => this.q(sql),
+      tx: (fn) => this.tx(fn),
+      unref: (blobId, later) => this.unref(blobId, later),
+      toMailbox,
+      toMessage,
+      blobDir: this.blobDir,
+    });
+    return this.imapOps;
+  }
+  async getMailboxById(mailboxId: number): Promise<Mailbox | null> {
+    return this.imap.getMailboxById(mailboxId);
+  }
+  async createMailbox(userId: number, name: string, specialUse: string | null): Promise<Mailbox> {
+    return this.imap.createMailbox(userId, name, specialUse);
+  }
+  async deleteMailbox(mailboxId: number): Promise<void> {
+    this.imap.deleteMailbox(mailboxId);
+  }
+  async renameMailboxes(userId: number, renames: ReadonlyArray<readonly [string, string]>): Promise<void> {
+    this.imap.renameMailboxes(userId, renames);
+  }
+  async setSubscribed(mailboxId: number, subscribed: boolean): Promise<void> {
+    this.imap.setSubscribed(mailboxId, subscribed);
+  }
+  async listUids(mailboxId: number, afterUid: number, limit: number): Promise<number[]> {
+    return this.imap.listUids(mailboxId, afterUid, limit);
+  }
+  async listMessageRange(mailboxId: number, fromUid: number, toUid: number, limit: number, withStructure = false): Promise<MessageRow[]> {
+    return this.imap.listMessageRange(mailboxId, fromUid, toUid, limit, withStructure);
+  }
+  async mailboxCounts(mailboxId: number): Promise<MailboxCounts> {
+    return this.imap.mailboxCounts(mailboxId);
+  }
+  async mailboxKeywords(mailboxId: number): Promise<string[]> {
+    return this.imap.mailboxKeywords(mailboxId);
+  }
+  async uidsByFlags(mailboxId: number, flags: ReadonlyArray<{ flag: string; set: boolean }>): Promise<number[]> {
+    return this.imap.uidsByFlags(mailboxId, flags);
+  }
+  async updateFlags(mailboxId: number, uids: readonly UidRange[], action: FlagAction, flags: readonly string[], unchangedSince: number | null = null): Promise<FlagUpdateResult> {
+    return this.imap.updateFlags(mailboxId, uids, action, flags, unchangedSince);
+  }
+  async copyMessages(fromMailboxId: number, uids: readonly number[], toMailboxId: number, move: boolean): Promise<CopyResult> {
+    return this.imap.copyMessages(fromMailboxId, uids, toMailboxId, move);
+  }
+  async expungeDeleted(mailboxId: number, uids: readonly UidRange[]): Promise<number[]> {
+    return this.imap.expungeDeleted(mailboxId, uids);
+  }
+  async getStructure(blobId: number): Promise<string | null> {
+    return this.imap.getStructure(blobId);
+  }
+  async setStructure(blobId: number, json: string): Promise<void> {
+    this.imap.setStructure(blobId, json);
+  }
+  streamBlobRange(blobId: number, start: number, end: number): AsyncIterable<Buffer> {
+    return this.imap.streamBlobRange(blobId, start, end);
+  }
+
   // ---- queue -----------------------------------------------------------------------------
 
   private toQueueEntry(r: Row): QueueEntry {
-    const rcpts = this.q('SELECT address, status, last_reply FROM queue_recipients WHERE queue_id = ? ORDER BY address').all(r.id as number) as Row[];
+    const rcpts = this.q('SELECT * FROM queue_recipients WHERE queue_id = ? ORDER BY address').all(r.id as number) as Row[];
     return {
       id: Number(r.id),
       blobId: Number(r.blob_id),
@@ -398,7 +491,19 @@ export class SqliteStore implements Store {
       createdAt: Number(r.created_at),
       nextAttemptAt: Number(r.next_attempt_at),
       attempts: Number(r.attempts),
-      recipients: rcpts.map((x) => ({ address: String(x.address), status: x.status as 'pending', lastReply: (x.last_reply as string | null) ?? null })),
+      recipients: rcpts.map((x): QueueRecipient => ({
+        address: String(x.address),
+        status: x.status as QueueRecipient['status'],
+        lastReply: (x.last_reply as string | null) ?? null,
+        statusCode: (x.status_code as string | null) ?? null,
+        remoteMta: (x.remote_mta as string | null) ?? null,
+        tls: (x.tls as QueueRecipient['tls']) ?? null,
+        notified: Number(x.notified) === 1,
+      })),
+      leaseUntil: Number(r.lease_until ?? 0),
+      lastError: (r.last_error as string | null) ?? null,
+      warnedAt: r.warned_at === null || r.warned_at === undefined ? null : Number(r.warned_at),
+      size: Number((this.q('SELECT size FROM blobs WHERE id = ?').get(r.blob_id as number) as Row | undefined)?.size ?? 0),
     };
   }
   async listQueue(): Promise<QueueEntry[]> {
@@ -407,6 +512,82 @@ export class SqliteStore implements Store {
   async getQueueEntry(id: number): Promise<QueueEntry | null> {
     const r = this.q('SELECT * FROM queue WHERE id = ?').get(id) as Row | undefined;
     return r ? this.toQueueEntry(r) : null;
+  }
+
+  async claimQueue(opts: { now: number; limit: number; owner: string; leaseUntil: number }): Promise<QueueEntry[]> {
+    // One IMMEDIATE transaction: the select and the lease are atomic against any other runner.
+    const rows = this.tx(() =>
+      this.q(`UPDATE queue SET lease_owner = ?, lease_until = ? WHERE id IN (
+        SELECT id FROM queue WHERE next_attempt_at <= ? AND lease_until <= ? ORDER BY next_attempt_at, id LIMIT ?) RETURNING *`)
+        .all(opts.owner, opts.leaseUntil, opts.now, opts.now, opts.limit) as Row[]);
+    return rows.sort((a, b) => Number(a.id) - Number(b.id)).map((r) => this.toQueueEntry(r));
+  }
+  async renewQueueLeases(owner: string, ids: number[], leaseUntil: number): Promise<void> {
+    if (!ids.length) return;
+    this.tx(() => {
+      for (const id of ids) this.q('UPDATE queue SET lease_until = ? WHERE id = ? AND lease_owner = ?').run(leaseUntil, id, owner);
+    });
+  }
+  async recordQueueResults(queueId: number, results: RecipientResult[], at: number): Promise<void> {
+    if (!results.length) return;
+    this.tx(() => {
+      const entry = this.q('SELECT mail_from FROM queue WHERE id = ?').get(queueId) as Row | undefined;
+      for (const r of results) {
+        const status = r.result === 'deferred' ? 'pending' : r.result;
+        // A recipient that already has a final status keeps it (never "undeliver").
+        this.q(`UPDATE queue_recipients SET status = ?, last_reply = ?, status_code = ?, remote_mta = ?, tls = ?, updated_at = ?
+          WHERE queue_id = ? AND address = ? AND status = 'pending'`).run(status, r.reply, r.statusCode, r.remoteMta, r.tls, at, queueId, r.address);
+        this.q('INSERT INTO delivery_log (at, queue_id, mail_from, recipient, result, status_code, reply, remote_mta, tls) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+          at, queueId, entry ? String(entry.mail_from) : '', r.address, r.result, r.statusCode, r.reply, r.remoteMta, r.tls);
+      }
+    });
+  }
+  async markQueueNotified(queueId: number, addresses: string[]): Promise<void> {
+    this.tx(() => {
+      for (const a of addresses) this.q("UPDATE queue_recipients SET notified = 1 WHERE queue_id = ? AND address = ? AND status = 'failed'").run(queueId, a);
+    });
+  }
+  async rescheduleQueueEntry(id: number, nextAttemptAt: number, lastError: string | null): Promise<void> {
+    this.q('UPDATE queue SET next_attempt_at = ?, attempts = attempts + 1, last_error = ?, lease_owner = NULL, lease_until = 0 WHERE id = ?').run(nextAttemptAt, lastError, id);
+  }
+  async retryQueueEntry(id: number, now: number): Promise<boolean> {
+    return Number(this.q('UPDATE queue SET next_attempt_at = ? WHERE id = ?').run(now, id).changes) > 0;
+  }
+  async deleteQueueEntry(id: number): Promise<boolean> {
+    const unlinkLater: string[] = [];
+    const done = this.tx(() => {
+      const r = this.q('DELETE FROM queue WHERE id = ? RETURNING blob_id').get(id) as Row | undefined;
+      if (!r) return false;
+      this.q('DELETE FROM queue_recipients WHERE queue_id = ?').run(id);
+      // The queue holds one blob reference per message, shared by its per-domain entries: release
+      // it with the last entry of that message.
+      const others = Number((this.q('SELECT count(*) AS n FROM queue WHERE blob_id = ?').get(r.blob_id as number) as Row).n);
+      if (others === 0) this.unref(Number(r.blob_id), unlinkLater);
+      return true;
+    });
+    for (const f of unlinkLater) unlinkQuietly(f);
+    return done;
+  }
+  async nextQueueDue(): Promise<number | null> {
+    const r = this.q('SELECT min(max(next_attempt_at, lease_until)) AS t FROM queue').get() as Row;
+    return r.t === null || r.t === undefined ? null : Number(r.t);
+  }
+  async listDeliveryLog(queueId?: number, limit = 1000): Promise<DeliveryLogEntry[]> {
+    const rows = (queueId === undefined
+      ? this.q('SELECT * FROM (SELECT * FROM delivery_log ORDER BY id DESC LIMIT ?) ORDER BY id').all(limit)
+      : this.q('SELECT * FROM delivery_log WHERE queue_id = ? ORDER BY id LIMIT ?').all(queueId, limit)) as Row[];
+    return rows.map((r) => ({
+      id: Number(r.id),
+      at: Number(r.at),
+      queueId: Number(r.queue_id),
+      mailFrom: String(r.mail_from),
+      address: String(r.recipient),
+      result: r.result as DeliveryLogEntry['result'],
+      statusCode: String(r.status_code),
+      reply: String(r.reply),
+      remoteMta: (r.remote_mta as string | null) ?? null,
+      tls: (r.tls as DeliveryLogEntry['tls']) ?? null,
+    }));
   }
 
   async close(): Promise<void> {

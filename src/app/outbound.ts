@@ -1,0 +1,92 @@
+/**
+ * Composition of the outbound side (part of the composition root): resolver options from [dns],
+ * the SMTP delivery agent and the queue runner from [outbound], and the local-recipient check
+ * bounces need. app.ts calls these; nothing else wires outbound parts together.
+ */
+import { readFileSync } from 'node:fs';
+import type { Config } from '../config/schema.ts';
+import type { Logger } from '../lib/logger.ts';
+import { durationMs } from '../lib/duration.ts';
+import { createResolver, type Resolver } from '../dns/index.ts';
+import type { Store } from '../store/ports.ts';
+import type { Directory } from '../directory/directory.ts';
+import { parseMailbox } from '../mail/address.ts';
+import { smtpDeliveryAgent, type DeliveryAgent, type DeliveryOptions } from '../delivery/deliver.ts';
+import { QueueRunner, type RunnerOptions } from '../queue/runner.ts';
+import type { LocalResolution } from '../queue/bounce.ts';
+import { signingKeys } from '../directory/dkim-keys.ts';
+import type { SigningKey } from '../standards/dkim/sign.ts';
+
+export function resolverFromConfig(config: Config): Promise<Resolver> {
+  const d = config.dns;
+  return createResolver({
+    ...(d.zone_file ? { zoneFile: d.zone_file } : {}),
+    servers: d.servers,
+    timeoutMs: durationMs(d.timeout),
+    tries: d.tries,
+  });
+}
+
+/** PEM certificates in a file (the CA bundle for tls_ca_file). */
+function readPems(file: string): string[] {
+  return readFileSync(file, 'utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+}
+
+export function deliveryOptions(config: Config): DeliveryOptions {
+  const o = config.outbound;
+  return {
+    port: o.port,
+    portMap: o.port_map,
+    helo: o.helo || config.hostname,
+    connectTimeoutMs: durationMs(o.connect_timeout),
+    commandTimeoutMs: durationMs(o.command_timeout),
+    requireTls: o.require_tls,
+    verify: o.verify_certificates,
+    ca: o.tls_ca_file ? readPems(o.tls_ca_file) : [],
+  };
+}
+
+export function runnerOptions(config: Config): RunnerOptions {
+  const o = config.outbound;
+  return {
+    scheduleMs: o.retry_schedule.map(durationMs),
+    expireMs: durationMs(o.expire_after),
+    delayWarningMs: durationMs(o.delay_warning_after),
+    concurrency: o.concurrency,
+    perDomainConcurrency: o.per_domain_concurrency,
+    leaseMs: Math.max(1000, durationMs(o.lease)),
+    pollMs: Math.max(100, durationMs(o.poll_interval)),
+  };
+}
+
+/** Where a DSN to `address` goes: a local user's INBOX, nowhere (unknown local), or the queue. */
+export function localResolver(directory: Directory): (address: string) => Promise<LocalResolution> {
+  return async (address) => {
+    const a = parseMailbox(address, true);
+    if ('error' in a) return { kind: 'unknown' };
+    const r = await directory.resolveRecipient(a);
+    if (r.kind === 'not-local') return { kind: 'remote' };
+    if (r.kind === 'local' && r.users.length) return { kind: 'local', userIds: r.users.map((u) => u.id) };
+    return { kind: 'unknown' };
+  };
+}
+
+export function createQueueRunner(opts: { config: Config; store: Store; directory: Directory; resolver: Resolver; logger: Logger; agent?: DeliveryAgent; clock?: () => number }): QueueRunner {
+  const { config, store, directory, resolver, logger } = opts;
+  return new QueueRunner(
+    {
+      store,
+      agent: opts.agent ?? smtpDeliveryAgent(resolver, deliveryOptions(config), logger),
+      resolveLocal: localResolver(directory),
+      hostname: config.hostname,
+      logger,
+      ...(opts.clock ? { clock: opts.clock } : {}),
+    },
+    runnerOptions(config),
+  );
+}
+
+/** The pipeline's DKIM key source (made on first use for domains that have none). */
+export function dkimKeySource(store: Store): (domain: string) => Promise<SigningKey[]> {
+  return (domain) => signingKeys(store, domain);
+}

@@ -1,0 +1,58 @@
+/**
+ * Writing responses to the socket with backpressure: a FETCH of a large message or of a whole
+ * mailbox waits for the client to read instead of piling up in memory. Streamed literals
+ * (encoder.ts StreamPart) must deliver exactly the announced number of octets; if the source
+ * fails or disagrees, the connection cannot be resynchronised and WireBroken is thrown for the
+ * session to close it.
+ */
+import type { Socket } from 'node:net';
+import type { WirePart } from '../imap/encoder.ts';
+
+export class WireBroken extends Error {
+  override readonly name = 'WireBroken';
+}
+
+/** Writes one chunk; when the socket's buffer is full, flushes corked output and waits for drain. */
+async function writeChunk(s: Socket, data: string | Buffer): Promise<void> {
+  if (s.destroyed) throw new WireBroken('connection closed');
+  if (s.write(data)) return;
+  let corks = 0;
+  while (s.writableCorked) {
+    s.uncork();
+    corks++;
+  }
+  if (s.writableNeedDrain && !s.destroyed) {
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        s.off('drain', done);
+        s.off('close', done);
+        resolve();
+      };
+      s.on('drain', done);
+      s.on('close', done);
+    });
+  }
+  for (let i = 0; i < corks && !s.destroyed; i++) s.cork();
+}
+
+export async function writeParts(s: Socket, parts: readonly WirePart[]): Promise<void> {
+  for (const p of parts) {
+    if (typeof p === 'string' || Buffer.isBuffer(p)) {
+      await writeChunk(s, p);
+      continue;
+    }
+    let sent = 0;
+    try {
+      for await (const chunk of p.source) {
+        const room = p.size - sent;
+        if (room <= 0) break;
+        const c = Buffer.from(chunk.buffer, chunk.byteOffset, Math.min(chunk.byteLength, room));
+        await writeChunk(s, c);
+        sent += c.length;
+      }
+    } catch (e) {
+      throw new WireBroken(`message stream failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    if (sent !== p.size) throw new WireBroken(`message stream gave ${sent} of ${p.size} octets`);
+  }
+}

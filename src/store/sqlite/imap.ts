@@ -1,0 +1,308 @@
+/**
+ * The SQLite side of the IMAP additions to the store port (ports.ts, "added for IMAP"): mailbox
+ * management, flag updates with per-message modseqs (RFC 7162), copy/move with UID allocation
+ * (RFC 4315 UIDPLUS, RFC 6851 MOVE), \Deleted expunge, counts for STATUS, stored MIME structures,
+ * byte ranges of blobs. SqliteStore delegates to this class; statements, transactions and blob
+ * reference counting are the store's own (passed in), so both share one connection.
+ *
+ * Every method is one transaction: a caller never sees half a copy or half a flag change.
+ * Flags are stored as one space-separated string per message (system flags canonically written,
+ * e.g. "\Seen"); keywords are atoms, so they never contain a space.
+ */
+import type { StatementSync } from 'node:sqlite';
+import { unlinkSync } from 'node:fs';
+import { open as openFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  StoreConflict,
+  type CopyResult,
+  type FlagAction,
+  type FlagUpdateResult,
+  type Mailbox,
+  type MailboxCounts,
+  type MessageRow,
+  type StoredMessage,
+  type UidRange,
+} from '../ports.ts';
+
+type Row = Record<string, unknown>;
+
+export interface SqliteImapDeps {
+  q(sql: string): StatementSync;
+  tx<T>(fn: () => T): T;
+  /** Releases one blob reference; files of blobs that lost their last one are pushed to `later`. */
+  unref(blobId: number, later: string[]): void;
+  toMailbox(r: Row): Mailbox;
+  toMessage(r: Row): StoredMessage;
+  blobDir: string;
+}
+
+const CHUNK = 64 * 1024;
+
+/** SQL test for "flags contain F" (LIKE is case-insensitive for ASCII, as flag names are). */
+const HAS = (flag: string) => `(' ' || flags || ' ') LIKE '% ${flag} %'`;
+
+function splitFlags(s: string): string[] {
+  return s ? s.split(' ') : [];
+}
+
+/** Applies a STORE action; flag names compare case-insensitively, the first spelling is kept. */
+export function applyFlags(current: readonly string[], action: FlagAction, flags: readonly string[]): string[] {
+  const lower = (f: string) => f.toLowerCase();
+  if (action === 'replace') {
+    const seen = new Set<string>();
+    return flags.filter((f) => !seen.has(lower(f)) && seen.add(lower(f)));
+  }
+  if (action === 'remove') {
+    const drop = new Set(flags.map(lower));
+    return current.filter((f) => !drop.has(lower(f)));
+  }
+  const have = new Set(current.map(lower));
+  const out = [...current];
+  for (const f of flags) {
+    if (!have.has(lower(f))) {
+      have.add(lower(f));
+      out.push(f);
+    }
+  }
+  return out;
+}
+
+function sameFlags(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  const s = new Set(a.map((f) => f.toLowerCase()));
+  return b.every((f) => s.has(f.toLowerCase()));
+}
+
+function unlinkAll(paths: readonly string[]): void {
+  for (const p of paths) {
+    try {
+      unlinkSync(p);
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+export class SqliteImap {
+  private readonly d: SqliteImapDeps;
+
+  constructor(deps: SqliteImapDeps) {
+    this.d = deps;
+  }
+
+  getMailboxById(id: number): Mailbox | null {
+    const r = this.d.q('SELECT * FROM mailboxes WHERE id = ?').get(id) as Row | undefined;
+    return r ? this.d.toMailbox(r) : null;
+  }
+
+  createMailbox(userId: number, name: string, specialUse: string | null): Mailbox {
+    return this.d.tx(() => {
+      if (this.d.q('SELECT 1 FROM mailboxes WHERE user_id = ? AND name = ?').get(userId, name)) throw new StoreConflict(`mailbox ${name} already exists`);
+      // RFC 9051 §2.3.1.1: a new mailbox never reuses an earlier UIDVALIDITY for its name. The
+      // larger of the clock and every value issued so far (deleted mailboxes included) + 1.
+      const last = Number((this.d.q('SELECT max(last) AS m FROM uid_validity_issued').get() as Row).m ?? 0);
+      const max = Number((this.d.q('SELECT coalesce(max(uid_validity), 0) AS m FROM mailboxes').get() as Row).m);
+      const uidValidity = Math.min(Math.max(Math.floor(Date.now() / 1000), max + 1, last + 1), 0xffffffff);
+      this.d.q('UPDATE uid_validity_issued SET last = ?').run(uidValidity);
+      const r = this.d.q('INSERT INTO mailboxes (user_id, name, special_use, uid_validity) VALUES (?, ?, ?, ?)').run(userId, name, specialUse, uidValidity);
+      return this.getMailboxById(Number(r.lastInsertRowid))!;
+    });
+  }
+
+  deleteMailbox(mailboxId: number): void {
+    const later: string[] = [];
+    this.d.tx(() => {
+      const blobs = (this.d.q('SELECT blob_id FROM messages WHERE mailbox_id = ?').all(mailboxId) as Row[]).map((r) => Number(r.blob_id));
+      this.d.q('DELETE FROM messages WHERE mailbox_id = ?').run(mailboxId);
+      for (const b of blobs) this.d.unref(b, later);
+      this.d.q('DELETE FROM mailboxes WHERE id = ?').run(mailboxId);
+    });
+    unlinkAll(later);
+  }
+
+  renameMailboxes(userId: number, renames: ReadonlyArray<readonly [string, string]>): void {
+    this.d.tx(() => {
+      const sources = new Set(renames.map(([from]) => from));
+      for (const [, to] of renames) {
+        if (!sources.has(to) && this.d.q('SELECT 1 FROM mailboxes WHERE user_id = ? AND name = ?').get(userId, to)) throw new StoreConflict(`mailbox ${to} already exists`);
+      }
+      // Two steps through temporary names, so a rename chain (a→b, b→c) cannot collide midway.
+      const ids = renames.map(([from]) => (this.d.q('SELECT id FROM mailboxes WHERE user_id = ? AND name = ?').get(userId, from) as Row | undefined)?.id);
+      ids.forEach((id) => id !== undefined && this.d.q('UPDATE mailboxes SET name = ? WHERE id = ?').run(`*rename*${String(id)}`, id as number));
+      ids.forEach((id, i) => id !== undefined && this.d.q('UPDATE mailboxes SET name = ? WHERE id = ?').run(renames[i]![1], id as number));
+    });
+  }
+
+  setSubscribed(mailboxId: number, subscribed: boolean): void {
+    this.d.q('UPDATE mailboxes SET subscribed = ? WHERE id = ?').run(subscribed ? 1 : 0, mailboxId);
+  }
+
+  listUids(mailboxId: number, afterUid: number, limit: number): number[] {
+    return (this.d.q('SELECT uid FROM messages WHERE mailbox_id = ? AND uid > ? ORDER BY uid LIMIT ?').all(mailboxId, afterUid, limit) as Row[]).map((r) => Number(r.uid));
+  }
+
+  listMessageRange(mailboxId: number, fromUid: number, toUid: number, limit: number, withStructure: boolean): MessageRow[] {
+    const sql = withStructure
+      ? 'SELECT m.*, b.structure AS structure FROM messages m JOIN blobs b ON b.id = m.blob_id WHERE m.mailbox_id = ? AND m.uid BETWEEN ? AND ? ORDER BY m.uid LIMIT ?'
+      : 'SELECT * FROM messages WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid LIMIT ?';
+    return (this.d.q(sql).all(mailboxId, fromUid, toUid, limit) as Row[]).map((r) => ({
+      ...this.d.toMessage(r),
+      modseq: Number(r.modseq),
+      structure: withStructure ? ((r.structure as string | null) ?? null) : null,
+    }));
+  }
+
+  mailboxCounts(mailboxId: number): MailboxCounts {
+    const r = this.d
+      .q(
+        `SELECT count(*) AS n, coalesce(sum(size), 0) AS size,
+           coalesce(sum(CASE WHEN ${HAS('\\Seen')} THEN 0 ELSE 1 END), 0) AS unseen,
+           coalesce(sum(CASE WHEN ${HAS('\\Deleted')} THEN 1 ELSE 0 END), 0) AS deleted,
+           min(CASE WHEN ${HAS('\\Seen')} THEN NULL ELSE uid END) AS first_unseen
+         FROM messages WHERE mailbox_id = ?`,
+      )
+      .get(mailboxId) as Row;
+    return {
+      messages: Number(r.n),
+      size: Number(r.size),
+      unseen: Number(r.unseen),
+      deleted: Number(r.deleted),
+      firstUnseenUid: r.first_unseen === null ? null : Number(r.first_unseen),
+    };
+  }
+
+  mailboxKeywords(mailboxId: number): string[] {
+    const out = new Map<string, string>();
+    for (const r of this.d.q("SELECT DISTINCT flags FROM messages WHERE mailbox_id = ? AND flags != ''").all(mailboxId) as Row[]) {
+      for (const f of splitFlags(String(r.flags))) if (!f.startsWith('\\') && !out.has(f.toLowerCase())) out.set(f.toLowerCase(), f);
+    }
+    return [...out.values()];
+  }
+
+  uidsByFlags(mailboxId: number, flags: ReadonlyArray<{ flag: string; set: boolean }>): number[] {
+    // Bound as parameters, with LIKE's wildcards ("_" may be in a keyword) escaped.
+    const where = flags.map((f) => `(' ' || flags || ' ') ${f.set ? '' : 'NOT '}LIKE ('% ' || ? || ' %') ESCAPE '!'`).join(' AND ');
+    const sql = `SELECT uid FROM messages WHERE mailbox_id = ?${where ? ` AND ${where}` : ''} ORDER BY uid`;
+    return (this.d.q(sql).all(mailboxId, ...flags.map((f) => f.flag.replace(/[!%_]/g, '!$&'))) as Row[]).map((r) => Number(r.uid));
+  }
+
+  updateFlags(mailboxId: number, ranges: readonly UidRange[], action: FlagAction, flags: readonly string[], unchangedSince: number | null): FlagUpdateResult {
+    return this.d.tx(() => {
+      const result: FlagUpdateResult = { messages: [], modified: [] };
+      const mb = this.d.q('SELECT highest_modseq FROM mailboxes WHERE id = ?').get(mailboxId) as Row | undefined;
+      if (!mb) return result;
+      let highest = Number(mb.highest_modseq);
+      const start = highest;
+      for (const [lo, hi] of ranges) {
+        for (const r of this.d.q('SELECT id, uid, flags, modseq FROM messages WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid').all(mailboxId, lo, hi) as Row[]) {
+          const uid = Number(r.uid);
+          const modseq = Number(r.modseq);
+          // RFC 7162 §3.1.3: a message modified after UNCHANGEDSINCE is not touched.
+          if (unchangedSince !== null && modseq > unchangedSince) {
+            result.modified.push(uid);
+            continue;
+          }
+          const current = splitFlags(String(r.flags));
+          const next = applyFlags(current, action, flags);
+          if (sameFlags(current, next)) {
+            result.messages.push({ uid, flags: current, modseq, changed: false });
+            continue;
+          }
+          highest++;
+          this.d.q('UPDATE messages SET flags = ?, modseq = ? WHERE id = ?').run(next.join(' '), highest, r.id as number);
+          result.messages.push({ uid, flags: next, modseq: highest, changed: true });
+        }
+      }
+      if (highest !== start) this.d.q('UPDATE mailboxes SET highest_modseq = ? WHERE id = ?').run(highest, mailboxId);
+      return result;
+    });
+  }
+
+  copyMessages(fromId: number, uids: readonly number[], toId: number, move: boolean): CopyResult {
+    return this.d.tx(() => {
+      const users = this.d.q('SELECT id, user_id, uid_validity FROM mailboxes WHERE id IN (?, ?)').all(fromId, toId) as Row[];
+      const dst = users.find((u) => Number(u.id) === toId);
+      const src = users.find((u) => Number(u.id) === fromId);
+      // Defence in depth: mailbox/ resolves both names for one user; never cross users here.
+      if (!dst || !src || Number(dst.user_id) !== Number(src.user_id)) throw new Error('copy between mailboxes of different users (or missing mailbox)');
+      const rows: Row[] = [];
+      for (const uid of [...new Set(uids)].sort((a, b) => a - b)) {
+        const r = this.d.q('SELECT * FROM messages WHERE mailbox_id = ? AND uid = ?').get(fromId, uid) as Row | undefined;
+        if (r) rows.push(r);
+      }
+      const result: CopyResult = { uidValidity: Number(dst.uid_validity), pairs: [] };
+      if (!rows.length) return result;
+      const alloc = this.d.q('UPDATE mailboxes SET uid_next = uid_next + ?, highest_modseq = highest_modseq + 1 WHERE id = ? RETURNING uid_next, highest_modseq').get(rows.length, toId) as Row;
+      const first = Number(alloc.uid_next) - rows.length;
+      const modseq = Number(alloc.highest_modseq);
+      const insert = this.d.q('INSERT INTO messages (mailbox_id, uid, blob_id, flags, internal_date, size, modseq) VALUES (?, ?, ?, ?, ?, ?, ?)');
+      rows.forEach((r, i) => {
+        insert.run(toId, first + i, r.blob_id as number, r.flags as string, r.internal_date as number, r.size as number, modseq);
+        // A move hands the source's blob reference over; a copy takes a new one.
+        if (!move) this.d.q('UPDATE blobs SET refs = refs + 1 WHERE id = ?').run(r.blob_id as number);
+        result.pairs.push([Number(r.uid), first + i]);
+      });
+      if (move) {
+        const del = this.d.q('DELETE FROM messages WHERE id = ?');
+        for (const r of rows) del.run(r.id as number);
+        this.d.q('UPDATE mailboxes SET highest_modseq = highest_modseq + 1 WHERE id = ?').run(fromId);
+      }
+      return result;
+    });
+  }
+
+  expungeDeleted(mailboxId: number, ranges: readonly UidRange[]): number[] {
+    const later: string[] = [];
+    const removed = this.d.tx(() => {
+      const out: number[] = [];
+      for (const [lo, hi] of ranges) {
+        const rows = this.d.q(`SELECT id, uid, blob_id FROM messages WHERE mailbox_id = ? AND uid BETWEEN ? AND ? AND ${HAS('\\Deleted')} ORDER BY uid`).all(mailboxId, lo, hi) as Row[];
+        for (const r of rows) {
+          this.d.q('DELETE FROM messages WHERE id = ?').run(r.id as number);
+          this.d.unref(Number(r.blob_id), later);
+          out.push(Number(r.uid));
+        }
+      }
+      if (out.length) this.d.q('UPDATE mailboxes SET highest_modseq = highest_modseq + 1 WHERE id = ?').run(mailboxId);
+      return out;
+    });
+    unlinkAll(later);
+    return removed;
+  }
+
+  getStructure(blobId: number): string | null {
+    const r = this.d.q('SELECT structure FROM blobs WHERE id = ?').get(blobId) as Row | undefined;
+    return (r?.structure as string | null | undefined) ?? null;
+  }
+
+  setStructure(blobId: number, json: string): void {
+    this.d.q('UPDATE blobs SET structure = ? WHERE id = ?').run(json, blobId);
+  }
+
+  async *streamBlobRange(blobId: number, start: number, end: number): AsyncGenerator<Buffer> {
+    const r = this.d.q('SELECT data, path, size FROM blobs WHERE id = ?').get(blobId) as Row | undefined;
+    if (!r) throw new Error(`blob ${blobId} not found`);
+    const stop = Math.min(end, Number(r.size));
+    if (start >= stop) return;
+    if (r.data) {
+      const data = r.data as Uint8Array;
+      for (let i = start; i < stop; i += CHUNK) yield Buffer.from(data.buffer, data.byteOffset + i, Math.min(CHUNK, stop - i));
+      return;
+    }
+    // Opened before the first chunk: a concurrent expunge that unlinks the file cannot cut it short.
+    const fh = await openFile(join(this.d.blobDir, String(r.path)), 'r');
+    try {
+      for (let pos = start; pos < stop; ) {
+        const want = Math.min(CHUNK, stop - pos);
+        const buf = Buffer.allocUnsafe(want);
+        const { bytesRead } = await fh.read(buf, 0, want, pos);
+        if (bytesRead === 0) throw new Error(`blob ${blobId} is shorter than recorded`);
+        pos += bytesRead;
+        yield bytesRead === want ? buf : buf.subarray(0, bytesRead);
+      }
+    } finally {
+      await fh.close();
+    }
+  }
+}

@@ -47,7 +47,7 @@ export function banner(app: RunningApp, demo: DemoAccount | null, configPath: st
 export function registerServe(program: Command, global: () => GlobalOptions): void {
   program
     .command('serve')
-    .description('run the mail server (SMTP MX and submission)')
+    .description('run the mail server: SMTP MX and submission, IMAP, POP3, outbound queue')
     .option('--demo', 'on an empty store, create example.test and postmaster@example.test with a generated password')
     .action(async (o: { demo?: boolean }) => {
       try {

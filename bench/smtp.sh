@@ -23,7 +23,10 @@ max_connections_per_ip = 1000
 max_line_length = 2000
 [log]
 level = "info"
+[dns]
+zone_file = "$work/lab.zone"
 TOML
+printf '$TTL 300\n' > "$work/lab.zone"   # no network DNS: every sender domain is NXDOMAIN (SPF/DMARC none)
 mw() { "$root/bin/mailwarden" --config "$work/mailwarden.toml" "$@"; }
 mw domain add bench.test >/dev/null
 echo 'bench password 1' | mw user add sink@bench.test --password-stdin >/dev/null

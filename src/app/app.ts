@@ -65,7 +65,9 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
   const recentLogins = new RecentLogins(a.pop_before_smtp_minutes);
   const resolver = await resolverFromConfig(config);
   const queue = createQueueRunner({ config, store, directory, resolver, logger });
-  const pipeline = new InboundPipeline({ directory, store, logger, hostname: config.hostname, dkimKeys: dkimKeySource(store), onQueued: () => queue.wake() });
+  const pipeline = new InboundPipeline({ directory, store, logger, hostname: config.hostname, dkimKeys: dkimKeySource(store), onQueued: () => queue.wake(),
+    authenticate: config.dmarc.enabled ? { resolver, trustedSealers: config.arc.trusted_sealers, trustedForwarders: config.dmarc.trusted_forwarders } : undefined,
+  });
   const smtp = new SmtpServer({
     hostname: config.hostname,
     tls: { cert: tls.cert, key: tls.key, minVersion: config.tls.min_version, honorCipherOrder: true },

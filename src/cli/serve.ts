@@ -1,7 +1,7 @@
 /** `mailwarden serve [--demo]`: runs the server until SIGINT/SIGTERM, with a start banner. */
 import type { Command } from 'commander';
 import { startApp, type RunningApp } from '../app/app.ts';
-import { ensureDemo, type DemoAccount } from '../app/demo.ts';
+import { ensureDemo, writeDemoZone, type DemoAccount } from '../app/demo.ts';
 import { openStore } from '../app/app.ts';
 import { createLogger } from '../lib/logger.ts';
 import { loadConfig } from '../config/load.ts';
@@ -11,7 +11,7 @@ function hp(a: { host: string; port: number }): string {
   return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
 }
 
-export function banner(app: RunningApp, demo: DemoAccount | null, configPath: string | undefined): string {
+export function banner(app: RunningApp, demo: DemoAccount | null, configPath: string | undefined, demoZone: string | null = null): string {
   const c = app.config;
   const lines = [
     '',
@@ -24,7 +24,8 @@ export function banner(app: RunningApp, demo: DemoAccount | null, configPath: st
     '  listeners:',
   ];
   const what = { mx: 'MX (inbound, no AUTH, STARTTLS)', submission: 'submission (STARTTLS + AUTH)', submissions: 'submissions (implicit TLS + AUTH)', pop3: 'POP3 (STLS, then USER/PASS or AUTH)', pop3s: 'POP3S (implicit TLS)', imap: 'IMAP (STARTTLS, then LOGIN/AUTHENTICATE)', imaps: 'IMAPS (implicit TLS)' };
-  for (const e of app.endpoints) lines.push(`    ${what[e.name].padEnd(36)} ${hp(e.address)}`);
+  for (const e of app.endpoints) lines.push(`    ${what[e.name].padEnd(42)} ${hp(e.address)}`);
+  lines.push(`  DNS:       ${demoZone ? `demo zone ${demoZone} (no network lookups; SPF/DKIM/DMARC checked against it)` : c.dns.zone_file ? `zone file ${c.dns.zone_file}` : c.dns.servers.length ? c.dns.servers.join(', ') : 'system resolver'}`);
   lines.push(`  plaintext AUTH: ${c.auth.plaintext === 'never' ? 'never (TLS required)' : 'allowed from loopback only (teaching mode)'}`);
   const sub = app.endpoints.find((e) => e.name === 'submission');
   const mx = app.endpoints.find((e) => e.name === 'mx');
@@ -53,10 +54,17 @@ export function registerServe(program: Command, global: () => GlobalOptions): vo
       try {
         const { config, path } = loadConfig(global().config);
         let demo: DemoAccount | null = null;
+        let demoZone: string | null = null;
         if (o.demo) {
           const store = openStore(config);
           try {
             demo = await ensureDemo(store, config.data_dir, config.auth.cram_md5);
+            // Without a config file and DNS settings, the demo answers DNS from its own zone, so
+            // SPF/DKIM/DMARC work on a machine with no (or no reachable) resolver.
+            if (!path && !config.dns.zone_file && !config.dns.servers.length) {
+              config.dns.zone_file = await writeDemoZone(store, config.data_dir, config.hostname);
+              demoZone = config.dns.zone_file;
+            }
           } finally {
             await store.close();
           }
@@ -64,7 +72,7 @@ export function registerServe(program: Command, global: () => GlobalOptions): vo
         const logger = createLogger(config.log.level, undefined, true);
         const app = await startApp(config, logger);
         logger.flush(); // the "listening" lines go out now, not when the buffer fills
-        process.stderr.write(banner(app, demo, path));
+        process.stderr.write(banner(app, demo, path, demoZone));
         let stopping = false;
         const stop = (sig: string) => {
           if (stopping) return;

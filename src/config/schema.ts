@@ -206,6 +206,23 @@ export const outboundSchema = z
   .prefault({})
   .describe('Outbound delivery: the queue runner, retries, bounces, TLS policy. See docs/outbound.md.');
 
+export const dmarcSchema = z
+  .object({
+    enabled: z.boolean().default(true).describe('Check SPF, DKIM, ARC and DMARC on every message the MX receives and apply the sender domain\'s DMARC policy (reject: 550 5.7.1; quarantine: Junk; none: delivered and flagged). Needs working DNS ([dns]).'),
+    trusted_forwarders: z.array(z.string()).default([]).describe('Client IP addresses (e.g. your own backup MX or a forwarding service) whose mail is delivered even when it fails DMARC; the override is noted in Authentication-Results.'),
+  })
+  .strict()
+  .prefault({})
+  .describe('Inbound sender authentication (RFC 7208 SPF, RFC 6376 DKIM, RFC 7489 DMARC). See docs/standards.md.');
+
+export const arcSchema = z
+  .object({
+    trusted_sealers: z.array(z.string()).default([]).describe('ARC sealer domains (d= of ARC-Seal) trusted to vouch for mail they forwarded: when DMARC fails but such a sealer\'s valid chain says the original passed, the message is delivered (RFC 8617 §7.2).'),
+  })
+  .strict()
+  .prefault({})
+  .describe('ARC (RFC 8617) for forwarded mail and mailing lists.');
+
 export const configSchema = z
   .object({
     hostname: z
@@ -224,6 +241,8 @@ export const configSchema = z
     log: logSchema,
     dns: dnsSchema,
     outbound: outboundSchema,
+    dmarc: dmarcSchema,
+    arc: arcSchema,
   })
   .strict();
 

@@ -21,6 +21,8 @@ import { headersStage } from './stages/headers.ts';
 import { dkimSignStage } from './stages/dkim-sign.ts';
 import type { SigningKey } from '../standards/dkim/sign.ts';
 import { receivedHeader } from './received.ts';
+import { authenticateStage, type AuthenticateOptions } from './stages/authenticate.ts';
+import { stripAuthResults } from '../standards/authresults/authresults.ts';
 import type { MessageSpool } from './spool.ts';
 import { cont, tempfail, type AcceptedRecipient, type SessionContext, type Transaction, type Verdict } from './types.ts';
 
@@ -33,6 +35,8 @@ export interface InboundDeps {
   dkimKeys?: (domain: string) => Promise<SigningKey[]>;
   /** Called after a commit that queued outbound mail (wakes the queue runner). */
   onQueued?: () => void;
+  /** Stage "authenticate" on the MX (SPF, DKIM, ARC, DMARC); without it nothing is checked. */
+  authenticate?: Omit<AuthenticateOptions, 'authservId'>;
 }
 
 export class InboundPipeline {
@@ -46,7 +50,7 @@ export class InboundPipeline {
     const base = { session: ctx.id, ip: ctx.remoteIp, mode: ctx.mode, user: ctx.user?.address, stage, verdict: v.kind, ...extra };
     // Rejections are logged at every stage; an accepted message is logged once, by "route", with
     // its sender and recipients (the intermediate accepts are debug detail).
-    if (v.kind === 'continue') this.deps.logger[stage === 'route' ? 'info' : 'debug'](base, `${stage}: accepted`);
+    if (v.kind === 'continue') this.deps.logger[stage === 'route' || stage === 'authenticate' ? 'info' : 'debug'](base, `${stage}: accepted`);
     else this.deps.logger.warn({ ...base, code: v.reply.code, enhanced: v.reply.enhanced }, `${stage}: ${Array.isArray(v.reply.text) ? v.reply.text.join(' ') : v.reply.text}`);
     return v;
   }
@@ -64,6 +68,21 @@ export class InboundPipeline {
     const { fields } = parseHeaderSection(spool.headerSection());
     const h = this.log(ctx, 'headers', await headersStage(this.deps.directory, ctx, fields));
     if (h.kind !== 'continue') return h;
+    // authenticate (MX): SPF, DKIM, ARC, DMARC -> reject, tempfail, Junk, or deliver with results
+    let authHeaders = '';
+    let mailbox: 'INBOX' | 'Junk' = 'INBOX';
+    if (ctx.mode === 'mx' && this.deps.authenticate) {
+      const a = await authenticateStage({ ...this.deps.authenticate, authservId: this.deps.hostname }, ctx, tx, () => spool.content());
+      if (a.kind === 'continue') {
+        const v = a.value.verdicts;
+        this.log(ctx, 'authenticate', a, { spf: v.spf.result, dkim: v.dkim.map((s) => `${s.result}:${s.domain}`), arc: v.arc.chain, dmarc: v.dmarc.result, disposition: 'disposition' in v.dmarc ? v.dmarc.disposition : 'none', override: v.override, mailbox: a.value.mailbox });
+        authHeaders = a.value.headers;
+        mailbox = a.value.mailbox;
+      } else {
+        this.log(ctx, 'authenticate', a);
+        return a;
+      }
+    }
     let signatures = '';
     const keysFor = this.deps.dkimKeys;
     if (keysFor) {
@@ -80,14 +99,19 @@ export class InboundPipeline {
       else outbound.push(r.address);
     }
     const now = new Date();
-    const prefix = Buffer.from(receivedHeader(ctx, messageId, this.deps.hostname, tx.recipients.map((r) => r.address), now) + signatures);
+    const prefix = Buffer.from(authHeaders + receivedHeader(ctx, messageId, this.deps.hostname, tx.recipients.map((r) => r.address), now) + signatures);
     try {
-      const blob = await spool.finish(prefix);
+      // RFC 8601 §5: Authentication-Results claiming our authserv-id that the message brought are forgeries
+      const blob = await spool.finish(prefix, (head) => {
+        const r = stripAuthResults(head, this.deps.hostname);
+        if (r.removed.length) this.deps.logger.warn({ session: ctx.id, removed: r.removed }, 'removed Authentication-Results forged with our authserv-id');
+        return r.removed.length ? r.message : head;
+      });
       const res = await this.deps.store.ingest({
         blob,
         mailFrom: tx.mailFrom ? canonical(tx.mailFrom) : '',
         internalDate: now.getTime(),
-        deliveries: [...userIds].map((userId) => ({ userId, mailbox: 'INBOX' })),
+        deliveries: [...userIds].map((userId) => ({ userId, mailbox })),
         outbound: outbound.map((address) => ({ address })),
       });
       if (res.queueIds.length) this.deps.onQueued?.();

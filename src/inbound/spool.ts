@@ -78,24 +78,43 @@ export class MessageSpool {
     for await (const c of createReadStream(this.filePath, { highWaterMark: 256 * 1024 })) yield c as Buffer;
   }
 
-  /** Completes the message with `prefix` (trace headers) in front and returns it ready for the store. */
-  async finish(prefix: Buffer): Promise<BlobSource> {
-    if (!this.file) return { kind: 'buffer', data: Buffer.concat([prefix, ...this.chunks]) };
+  /**
+   * Completes the message with `prefix` (trace headers) in front and returns it ready for the
+   * store. `rewriteHeader`, when given, replaces the header section (e.g. to drop forged
+   * Authentication-Results fields); the body is copied untouched.
+   */
+  async finish(prefix: Buffer, rewriteHeader?: (head: Buffer) => Buffer): Promise<BlobSource> {
+    const head = this.head;
+    const newHead = rewriteHeader && !this.headerTooBig ? rewriteHeader(head) : head;
+    if (!this.file) {
+      const whole = Buffer.concat(this.chunks);
+      const rest = newHead === head ? whole : whole.subarray(head.length);
+      return { kind: 'buffer', data: Buffer.concat(newHead === head ? [prefix, rest] : [prefix, newHead, rest]) };
+    }
     await this.file.close();
     this.file = null;
     const tmp = this.filePath!;
     const finalPath = tmp.replace(/\.part$/, '.eml');
     const out = await open(finalPath, 'wx', 0o600);
+    let size = prefix.length;
     try {
       await out.write(prefix);
-      for await (const c of createReadStream(tmp, { highWaterMark: 256 * 1024 })) await out.write(c as Buffer);
+      if (newHead !== head) {
+        await out.write(newHead);
+        size += newHead.length;
+      }
+      const start = newHead === head ? 0 : head.length;
+      for await (const c of createReadStream(tmp, { highWaterMark: 256 * 1024, start })) {
+        await out.write(c as Buffer);
+        size += (c as Buffer).length;
+      }
       await out.sync(); // durable before the store commits a row naming it
     } finally {
       await out.close();
     }
     await unlink(tmp);
     this.filePath = null;
-    return { kind: 'file', path: finalPath, size: prefix.length + this.size };
+    return { kind: 'file', path: finalPath, size };
   }
 
   async discard(): Promise<void> {

@@ -84,6 +84,12 @@ export const replies = {
   headerSenderNotOwned: (field: string, addr: string, user: string) => r(550, '5.7.1', `${field}: header address <${addr}> is not yours: ${user} may only send as its own addresses`),
   noRecipientsAccepted: () => r(554, '5.5.1', 'no valid recipients'),
 
+  // --- sender authentication (RFC 7489, RFC 7372 codes) ------------------------------
+  dmarcReject: (domain: string, summary: string) => r(550, '5.7.1', `message refused: DMARC policy of ${domain} is reject and the message failed it (${summary})`),
+  dmarcNoAuthor: (why: string) => r(550, '5.7.1', `message refused: DMARC needs exactly one author domain in From: (${why})`),
+  spfTempError: (domain: string) => r(451, '4.7.24', `temporary DNS error while checking SPF for ${domain}; try again later`),
+  authTempError: (what: string) => r(451, '4.7.5', `temporary error while authenticating the message (${what}); try again later`),
+
   // --- DATA --------------------------------------------------------------------------
   dataGo: () => r(354, null, 'start mail input; end with <CRLF>.<CRLF>'),
   queued: (id: string) => r(250, '2.0.0', `message accepted, queued as ${id}`),

@@ -2,7 +2,7 @@
  * Test harness: a real mailwarden (startApp) on ephemeral loopback ports with a temporary data
  * directory and a fresh SQLite store, plus a few accounts.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateConfig } from '../../src/config/load.ts';
@@ -24,6 +24,13 @@ export interface TestServer {
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
 
+/** Writes the test's lab zone (RFC 1035 master file; names outside it are NXDOMAIN). */
+function writeLabZone(dir: string, records: string): string {
+  const file = join(dir, 'lab.zone');
+  writeFileSync(file, `$TTL 300\n${records}\n`);
+  return file;
+}
+
 export async function startTestServer(overrides: DeepPartial<Config> & Record<string, unknown> = {}, opts: { cramMd5?: boolean } = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'mailwarden-test-'));
   const raw: Record<string, unknown> = {
@@ -34,7 +41,10 @@ export async function startTestServer(overrides: DeepPartial<Config> & Record<st
     log: { level: 'silent', ...(overrides.log as object) },
     // No delivery to the outside world from tests unless a test asks for it (test/outbound/).
     outbound: { enabled: false, ...(overrides.outbound as object) },
+    // DNS never leaves the machine: a lab zone (empty unless the test writes records into it).
+    dns: { zone_file: writeLabZone(dir, (overrides as { zone?: string }).zone ?? ''), ...(overrides.dns as object) },
   };
+  delete raw.zone;
   const config = validateConfig(raw, 'test', dir, {});
   const logger = process.env.TEST_LOG ? createLogger('debug') : silentLogger();
   const app = await startApp(config, logger);

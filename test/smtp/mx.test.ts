@@ -23,7 +23,9 @@ test('MX delivers to a local user, adds Received, answers 250 only once stored',
   assert.match(r.text, /^250 2\.0\.0 message accepted, queued as \S+/);
   const box = await srv.mailbox('alice@example.test');
   assert.equal(box.length, 1);
-  assert.match(box[0]!, /^Received: from client\.elsewhere\.test \(\[127\.0\.0\.1\]\)\r\n\tby mx\.example\.test \(mailwarden\) with ESMTP id \S+\r\n\tfor <alice@example\.test>;\r\n\t\w{3}, \d+ \w{3} \d{4}/);
+  // trace fields on top (RFC 5321 §4.4, RFC 8601 §5): our Authentication-Results, Received-SPF, Received
+  assert.match(box[0]!, /^Authentication-Results: mx\.example\.test;\r\n\tspf=none smtp\.mailfrom=someone@elsewhere\.test;\r\n\tdkim=none;\r\n\tdmarc=none header\.from=elsewhere\.test;\r\n\tarc=none smtp\.remote-ip=127\.0\.0\.1\r\nReceived-SPF: none /);
+  assert.match(box[0]!, /\r\nReceived: from client\.elsewhere\.test \(\[127\.0\.0\.1\]\)\r\n\tby mx\.example\.test \(mailwarden\) with ESMTP id \S+\r\n\tfor <alice@example\.test>;\r\n\t\w{3}, \d+ \w{3} \d{4}/);
   assert.match(box[0]!, /Subject: hello via MX\r\n/);
   assert.equal((await c.cmd('QUIT')).code, 221);
 });
@@ -112,10 +114,10 @@ test('MX: a large message (2 MiB, streamed to the spool) is stored byte for byte
   await c.cmd('RCPT TO:<bob@example.test>');
   assert.equal((await c.cmd('DATA')).code, 354);
   const line = `${'0123456789'.repeat(7)}\r\n`;
-  const body = `Subject: big one\r\n\r\n${line.repeat(29_000)}..leading dot line\r\n`;
+  const body = `From: a@x.test\r\nSubject: big one\r\n\r\n${line.repeat(29_000)}..leading dot line\r\n`;
   c.write(body.replace(/^\.\./m, '...')); // dot-stuffed on the wire
   assert.equal((await c.cmd('.', 15000)).code, 250);
   const stored = (await srv.mailbox('bob@example.test')).find((m) => m.includes('Subject: big one'))!;
-  assert.equal(stored.slice(stored.indexOf('Subject: big one')), body.replace(/^\.\./m, '..'));
+  assert.equal(stored.slice(stored.indexOf('From: a@x.test\r\nSubject: big one')), body.replace(/^\.\./m, '..'));
   c.close();
 });

@@ -1,0 +1,126 @@
+/**
+ * Stage "authenticate" (MX only): who really sent this message. Runs SPF (RFC 7208) for MAIL FROM
+ * (or HELO for the null sender), verifies every DKIM signature (RFC 6376/8463), validates the ARC
+ * chain (RFC 8617) and evaluates DMARC (RFC 7489) from those results, then decides:
+ *
+ *   DMARC fail + p=reject     -> 550 5.7.1 naming the failed checks (RFC 7489 §6.6.4, §7.1 of RFC 7372 codes)
+ *   DMARC fail + p=quarantine -> delivered to Junk
+ *   DMARC fail + p=none       -> delivered, flagged in Authentication-Results
+ *   a DNS temperror that could change the outcome -> 451 4.7.x, try later (never a silent pass)
+ *
+ * Overrides (RFC 7489 §7.2 "local policy"): a valid ARC chain whose newest sealer is in
+ * `[arc] trusted_sealers` and whose ARC-Authentication-Results says dmarc=pass (or an aligned
+ * spf/dkim pass) turns a failure into delivery, and so does a client IP in
+ * `[dmarc] trusted_forwarders`; both say so in the Authentication-Results comment and the log.
+ *
+ * Never: trust an Authentication-Results header the message brought with our authserv-id (the
+ * route stage strips them), or let a DNS failure pass as "none".
+ */
+import { Readable } from 'node:stream';
+import type { Resolver } from '../../dns/index.ts';
+import { checkSpf, type SpfCheck } from '../../standards/spf/spf.ts';
+import { verifyDkimMessage, type DkimSignature } from '../../standards/dkim/verify.ts';
+import { authorDomain } from '../../standards/dmarc/author.ts';
+import { evaluateDmarc, type DmarcEvaluation } from '../../standards/dmarc/dmarc.ts';
+import { validateArc, type ArcValidation } from '../../standards/arc/validate.ts';
+import { formatAuthResults } from '../../standards/authresults/authresults.ts';
+import { normalizeIp } from '../../lib/net.ts';
+import { replies } from '../../smtp/replies.ts';
+import { canonical } from '../../mail/address.ts';
+import { cont, reject, tempfail, type SessionContext, type Transaction, type Verdict } from '../types.ts';
+
+export interface AuthenticateOptions {
+  resolver: Resolver;
+  /** Our authserv-id (RFC 8601 §2.5): the MX host name. */
+  authservId: string;
+  /** d= of ARC sealers whose ARC-Authentication-Results we believe. */
+  trustedSealers: readonly string[];
+  /** Client IPs whose mail is delivered despite a DMARC failure (known forwarders). */
+  trustedForwarders: readonly string[];
+}
+
+export interface AuthVerdicts {
+  spf: SpfCheck;
+  dkim: DkimSignature[];
+  dmarc: DmarcEvaluation | { result: 'none' | 'permerror'; reason: string; fromDomain: string };
+  arc: ArcValidation;
+  override: 'arc' | 'trusted-forwarder' | null;
+}
+
+export interface AuthOutcome {
+  verdicts: AuthVerdicts;
+  /** Authentication-Results and Received-SPF fields to prepend (CRLF-terminated). */
+  headers: string;
+  /** Where local recipients get it. */
+  mailbox: 'INBOX' | 'Junk';
+}
+
+function dmarcSummary(spf: SpfCheck, dkim: DkimSignature[]): string {
+  const d = dkim.length ? dkim.map((s) => `DKIM ${s.result} (d=${s.domain})`).join(', ') : 'no DKIM signature';
+  return `SPF ${spf.result} (${spf.domain}), ${d}`;
+}
+
+/** An ARC-Authentication-Results from a trusted sealer that vouches for the original sender. */
+function arcVouches(arc: ArcValidation, trusted: readonly string[], fromDomain: string): boolean {
+  if (arc.chain !== 'pass' || !arc.aar) return false;
+  const newest = arc.sealers.at(-1)?.toLowerCase();
+  if (!newest || !trusted.map((t) => t.toLowerCase()).includes(newest)) return false;
+  return arc.aar.results.some((r) => {
+    const method = r.method.toLowerCase();
+    if (r.result.toLowerCase() !== 'pass') return false;
+    if (method === 'dmarc') return true;
+    const props = r.properties.map((p) => `${p.ptype}.${p.property}=${p.value}`.toLowerCase());
+    return (method === 'dkim' && props.includes(`header.d=${fromDomain}`)) || (method === 'spf' && props.some((p) => p.startsWith('smtp.mailfrom=') && p.endsWith(`@${fromDomain}`)));
+  });
+}
+
+export async function authenticateStage(
+  opts: AuthenticateOptions,
+  ctx: SessionContext,
+  tx: Transaction,
+  message: () => AsyncIterable<Buffer>,
+): Promise<Verdict<AuthOutcome>> {
+  const ip = normalizeIp(ctx.remoteIp);
+  const mailFrom = tx.mailFrom ? canonical(tx.mailFrom) : '';
+  const [spf, dkimV, arc] = await Promise.all([
+    checkSpf({ ip, mailFrom, helo: ctx.helo ?? '', resolver: opts.resolver, receiver: opts.authservId }),
+    verifyDkimMessage(Readable.from(message()), opts.resolver),
+    validateArc(Readable.from(message()), opts.resolver),
+  ]);
+  const dkim = dkimV.signatures;
+  const author = authorDomain(dkimV.author);
+  // RFC 7489 §6.6.1: a message without exactly one author domain cannot be evaluated; we refuse it.
+  if (!author.ok) return reject(replies.dmarcNoAuthor(author.reason));
+  const dmarc = await evaluateDmarc({ fromDomain: author.domain, spf: { result: spf.result, domain: spf.domain }, dkim, resolver: opts.resolver });
+  let override: AuthVerdicts['override'] = null;
+  if (dmarc.result === 'fail') {
+    if (opts.trustedForwarders.includes(ip)) override = 'trusted-forwarder';
+    else if (arcVouches(arc, opts.trustedSealers, author.domain)) override = 'arc';
+  }
+  const verdicts: AuthVerdicts = { spf, dkim, dmarc, arc, override };
+
+  // Temporary DNS failures: only where they could change what we do (RFC 7489 §6.6.2, RFC 7208 §2.6.6).
+  if (dmarc.result === 'temperror') return tempfail(replies.authTempError(`DMARC: ${dmarc.reason ?? 'DNS error'}`));
+  if (dmarc.result !== 'pass' && !override) {
+    if (spf.result === 'temperror') return tempfail(replies.spfTempError(spf.domain));
+    const t = dkim.find((s) => s.result === 'temperror');
+    if (t) return tempfail(replies.authTempError(`DKIM key for ${t.selector}._domainkey.${t.domain}`));
+  }
+
+  const overrideNote = override === 'arc' ? ` (DMARC failure overridden: ARC chain sealed by trusted ${arc.sealers.at(-1)})` : override ? ' (DMARC failure overridden: trusted forwarder)' : '';
+  let mailbox: AuthOutcome['mailbox'] = 'INBOX';
+  if (dmarc.result === 'fail' && !override) {
+    if (dmarc.disposition === 'reject') return reject(replies.dmarcReject(author.domain, dmarcSummary(spf, dkim)));
+    if (dmarc.disposition === 'quarantine') mailbox = 'Junk';
+  }
+  const ar = formatAuthResults({
+    authservId: opts.authservId,
+    spf,
+    dkim,
+    dmarc: { result: dmarc.result, fromDomain: author.domain, policy: dmarc.policy, disposition: override ? 'none' : dmarc.disposition, record: dmarc.record },
+    arc: { chain: arc.chain },
+    remoteIp: ip,
+  });
+  const headers = `${ar}${overrideNote ? `\r\n\t${overrideNote.trim()}` : ''}\r\n${spf.receivedSpf}\r\n`;
+  return cont({ verdicts, headers, mailbox });
+}

@@ -23,16 +23,21 @@ import type { SelectedMailbox } from './selected.ts';
 /** What a FETCH needs from the store, decided once per command. */
 export interface FetchPlan {
   structure: boolean;
+  /** ENVELOPE is asked for: read the stored wire form with the rows. */
+  envelope: boolean;
   /** Some item sets \Seen unless .PEEK (RFC 9051 §6.4.5). */
   setsSeen: boolean;
 }
 
 export function planFetch(items: readonly FetchAttribute[]): FetchPlan {
   let structure = false;
+  let envelope = false;
   let setsSeen = false;
   for (const a of items) {
     switch (a.name) {
       case 'ENVELOPE':
+        envelope = true;
+        break;
       case 'BODY':
       case 'BODYSTRUCTURE':
       case 'RFC822.HEADER':
@@ -53,7 +58,7 @@ export function planFetch(items: readonly FetchAttribute[]): FetchPlan {
     }
     if (a.name === 'RFC822' || a.name === 'RFC822.TEXT') setsSeen = true;
   }
-  return { structure, setsSeen };
+  return { structure, envelope, setsSeen };
 }
 
 type Content = { kind: 'nil' } | { kind: 'data'; size: number; source: AsyncIterable<Uint8Array> | Uint8Array; binary?: boolean };
@@ -144,7 +149,8 @@ export async function renderItems(rc: RenderContext, row: MessageRow, st: Messag
         raw('MODSEQ', `(${row.modseq})`);
         break;
       case 'ENVELOPE':
-        raw('ENVELOPE', renderEnvelope(st!.envelope, rc.strings));
+        // The stored wire form when the row has one; else rendered from the structure.
+        raw('ENVELOPE', row.envelope ?? renderEnvelope(st!.envelope, rc.strings));
         break;
       case 'BODY':
       case 'BODYSTRUCTURE':

@@ -11,7 +11,7 @@
  * "UNSEEN BODY x" reads no body of a seen message.
  */
 import type { MessageRow } from '../store/ports.ts';
-import type { Address, BodyNode, MessageStructure } from '../mail/mime/structure.ts';
+import type { BodyNode, MessageStructure } from '../mail/mime/structure.ts';
 import { parseHeaderBlock, param, type HeaderField } from '../mail/mime/header.ts';
 import { decodeCharset, decodeHeaderValue, decodeTransfer } from '../mail/mime/decode.ts';
 import { parseStructure, type UserMailboxes } from '../mailbox/user-mailboxes.ts';
@@ -20,6 +20,7 @@ import type { SearchKey } from '../imap/parser/types.ts';
 import { compareImapDates, dateAtOffset, MONTHS, type ImapDate } from '../imap/datetime.ts';
 import { intervalsContain, mergeIntervals, resolveSequenceSet, type Interval, type SequenceSet } from '../imap/sequence.ts';
 import type { SelectedMailbox } from './selected.ts';
+import { SEARCH_FIELDS, searchFieldText, type SearchField } from '../store/derived.ts';
 
 /** Messages per store page. */
 const PAGE = 500;
@@ -35,11 +36,6 @@ export interface SearchResult {
 
 /** Header fields the stored ENVELOPE holds (first occurrence), so no header block is read. */
 const ENVELOPE_FIELDS = new Set(['subject', 'from', 'to', 'cc', 'bcc']);
-
-function addressText(list: readonly Address[] | null): string {
-  if (list === null) return '';
-  return list.map((a) => `${a.name === null ? '' : decodeHeaderValue(a.name)} <${a.mailbox ?? ''}@${a.host ?? ''}>`).join(', ');
-}
 
 /** 0: the row alone; 1: + structure; 2: + header fields; 3: + body text. */
 function cost(k: SearchKey): number {
@@ -93,9 +89,7 @@ class Candidate {
 
   /** FROM/TO/CC/BCC/SUBJECT from the stored ENVELOPE, decoded and lower-cased; null when absent. */
   async envelopeField(name: string): Promise<string | null> {
-    const env = (await this.structure()).envelope;
-    const v = name === 'subject' ? (env.subject === null ? null : decodeHeaderValue(env.subject)) : env[name as 'from' | 'to' | 'cc' | 'bcc'] === null ? null : addressText(env[name as 'from' | 'to' | 'cc' | 'bcc']);
-    return v === null ? null : v.toLowerCase();
+    return searchFieldText(await this.structure(), name as SearchField);
   }
 
   async headers(): Promise<HeaderField[]> {
@@ -261,9 +255,47 @@ export class SearchRun {
     return out;
   }
 
+  /**
+   * SUBJECT/FROM/TO/CC/BCC alone: answered by the store from the derived fields in one query;
+   * messages whose fields are not derived yet are matched here from their structure (and their
+   * fields saved, so the next search finds them derived).
+   */
+  private async byField(key: SearchKey): Promise<SearchResult | null> {
+    if (key.type !== 'header') return null;
+    const name = key.field.toLowerCase();
+    if (!(SEARCH_FIELDS as readonly string[]).includes(name)) return null;
+    const r = await this.mail.uidsByField(this.sel.mailbox, name as SearchField, key.value.toLowerCase());
+    let uids = r.uids;
+    if (r.unknown.length) {
+      const extra: number[] = [];
+      for (const [lo, hi] of mergeIntervals(r.unknown.map((u) => [u, u] as const))) {
+        for (let from = lo; from <= hi; ) {
+          const rows = await this.mail.messages(this.sel.mailbox, from, hi, PAGE, true);
+          if (!rows.length) break;
+          for (const row of rows) {
+            const c = new Candidate(this.mail, row, 0);
+            const st = await c.structure();
+            await this.mail.saveDerived(row.blobId, st);
+            if (await this.match(key, c)) extra.push(row.uid);
+          }
+          from = rows[rows.length - 1]!.uid + 1;
+        }
+      }
+      uids = [...uids, ...extra].sort((a, b) => a - b);
+    }
+    const out: SearchResult = { seqs: [], uids: [], modseq: null };
+    for (const uid of uids) {
+      const seq = this.sel.seqOf(uid);
+      if (!seq) continue;
+      out.seqs.push(seq);
+      out.uids.push(uid);
+    }
+    return out;
+  }
+
   /** Every message of the view that matches, in sequence order. */
   async run(key: SearchKey): Promise<SearchResult> {
-    const fast = await this.byFlags(key);
+    const fast = (await this.byFlags(key)) ?? (await this.byField(key));
     if (fast) return fast;
     const out: SearchResult = { seqs: [], uids: [], modseq: usesModseq(key) ? 0 : null };
     const withStructure = cost(key) > 0;

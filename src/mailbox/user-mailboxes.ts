@@ -14,6 +14,7 @@ import type { MessageStructure } from '../mail/mime/structure.ts';
 import { STRUCTURE_VERSION } from '../mail/mime/structure.ts';
 import { parseMessageStructureStream } from '../mail/mime/walker.ts';
 import type { MailboxEvents } from './events.ts';
+import { deriveFields, type SearchField } from '../store/derived.ts';
 import { INBOX, isWithin, normalizeName, parentNames, validateName } from './names.ts';
 import { MAX_KEYWORDS, isKeyword } from './flags.ts';
 
@@ -181,8 +182,18 @@ export class UserMailboxes {
     return this.store.listUids(this.own(mb).id, afterUid, limit);
   }
 
-  messages(mb: Mailbox, fromUid: number, toUid: number, limit: number, withStructure = false): Promise<MessageRow[]> {
-    return this.store.listMessageRange(this.own(mb).id, fromUid, toUid, limit, withStructure);
+  messages(mb: Mailbox, fromUid: number, toUid: number, limit: number, withStructure = false, withEnvelope = false): Promise<MessageRow[]> {
+    return this.store.listMessageRange(this.own(mb).id, fromUid, toUid, limit, withStructure, withEnvelope);
+  }
+
+  /** SEARCH SUBJECT/FROM/TO/CC/BCC from the derived fields; `unknown`: blobs not derived yet. */
+  uidsByField(mb: Mailbox, field: SearchField, needle: string): Promise<{ uids: number[]; unknown: number[] }> {
+    return this.store.uidsByField(this.own(mb).id, field, needle);
+  }
+
+  /** Lazy backfill of a blob's derived fields (store/derived.ts) from its structure. */
+  saveDerived(blobId: number, st: MessageStructure): Promise<void> {
+    return this.store.setDerived(blobId, deriveFields(st));
   }
 
   /**

@@ -7,6 +7,8 @@
  * after `ingest` resolves can never be lost by a crash.
  */
 
+import type { DerivedFields, SearchField } from './derived.ts';
+
 export interface Domain {
   id: number;
   name: string;
@@ -235,14 +237,26 @@ export interface MessageStore {
   setSubscribed(mailboxId: number, subscribed: boolean): Promise<void>;
   /** The UIDs of a mailbox after `afterUid`, ascending, at most `limit`. */
   listUids(mailboxId: number, afterUid: number, limit: number): Promise<number[]>;
-  /** Messages with fromUid <= uid <= toUid, ascending, at most `limit`; the structure only when asked. */
-  listMessageRange(mailboxId: number, fromUid: number, toUid: number, limit: number, withStructure?: boolean): Promise<MessageRow[]>;
+  /**
+   * Messages with fromUid <= uid <= toUid, ascending, at most `limit`; the structure only when
+   * asked; with `withEnvelope`, `envelope` is the stored ENVELOPE wire form (null when not derived).
+   */
+  listMessageRange(mailboxId: number, fromUid: number, toUid: number, limit: number, withStructure?: boolean, withEnvelope?: boolean): Promise<MessageRow[]>;
   /** Counts for STATUS and SELECT. */
   mailboxCounts(mailboxId: number): Promise<MailboxCounts>;
   /** Keywords (flags without a backslash) in use on the mailbox's messages. */
   mailboxKeywords(mailboxId: number): Promise<string[]>;
   /** UIDs (ascending) of the messages that have (or, with set = false, lack) every one of `flags`. */
   uidsByFlags(mailboxId: number, flags: ReadonlyArray<{ flag: string; set: boolean }>): Promise<number[]>;
+  /**
+   * SEARCH SUBJECT/FROM/TO/CC/BCC from the derived fields (store/derived.ts): `uids` (ascending)
+   * of the messages whose stored field contains `needle` (already lower-cased; a plain substring
+   * test, an absent field never matches), and `unknown` (ascending): messages whose blob has no
+   * derived fields yet, for the caller to decide itself.
+   */
+  uidsByField(mailboxId: number, field: SearchField, needle: string): Promise<{ uids: number[]; unknown: number[] }>;
+  /** Saves the derived fields of a blob (lazy backfill for blobs stored before they existed). */
+  setDerived(blobId: number, fields: DerivedFields): Promise<void>;
   /**
    * Changes the flags of the messages whose UIDs fall in `uids` (merged ranges), in one
    * transaction: each message whose flags change gets a new modseq (the mailbox's highest_modseq
@@ -274,6 +288,10 @@ export type FlagAction = 'add' | 'remove' | 'replace';
 export interface MessageRow extends StoredMessage {
   modseq: number;
   structure: string | null;
+  /** The stored ENVELOPE wire form, when asked for (null: not derived, or client-dependent). */
+  envelope?: string | null;
+  /** With the envelope: whether the blob's derived fields (store/derived.ts) are stored. */
+  derived?: boolean;
 }
 
 export interface MailboxCounts {

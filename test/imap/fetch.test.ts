@@ -138,6 +138,9 @@ test('the structure is stored at delivery and at APPEND; a row without one is co
   assert.equal(JSON.parse((await store.getStructure(appended!.blobId))!).envelope.subject, 'appended');
   // An older shape (or a row from before the structure column) is recomputed on first use.
   await store.setStructure(row!.blobId, JSON.stringify({ version: 0 }));
+  // SEARCH SUBJECT answers a message whose derived fields are outdated from its structure too.
+  assert.match((await c.cmd('UID SEARCH SUBJECT LUNCH')).untagged[0]!, /^\* (SEARCH 1|ESEARCH .*ALL 1)$/);
+  assert.deepEqual((await c.cmd('UID SEARCH SUBJECT nomatch')).untagged.filter((l) => / 1$/.test(l)), []);
   assert.match((await c.cmd('FETCH 1 ENVELOPE')).untagged[0]!, /^\* 1 FETCH \(ENVELOPE \("Mon, 1 Jan 2024 12:00:00 \+0000" "Lunch\?" /);
   assert.equal(JSON.parse((await store.getStructure(row!.blobId))!).version, 1, 'saved again');
   c.close();

@@ -21,11 +21,11 @@ import { planFetch, renderItems, type RenderContext } from '../fetch-items.ts';
 const PAGE = 250;
 
 /** The rows of these UIDs (ascending), by UID. */
-async function loadRows(ctx: Ctx, uids: readonly number[], withStructure: boolean): Promise<Map<number, MessageRow>> {
+async function loadRows(ctx: Ctx, uids: readonly number[], withStructure: boolean, withEnvelope: boolean): Promise<Map<number, MessageRow>> {
   const sel = ctx.selected!;
   const rows = new Map<number, MessageRow>();
   for (const [lo, hi] of mergeIntervals(uids.map((u) => [u, u] as const))) {
-    for (const r of await ctx.mail!.messages(sel.mailbox, lo, hi, hi - lo + 1, withStructure)) rows.set(r.uid, r);
+    for (const r of await ctx.mail!.messages(sel.mailbox, lo, hi, hi - lo + 1, withStructure, withEnvelope)) rows.set(r.uid, r);
   }
   return rows;
 }
@@ -67,7 +67,7 @@ export async function fetch(ctx: Ctx, cmd: Cmd<'FETCH'>): Promise<Done> {
   let out: WirePart[] = [];
   for (let i = 0; i < seqs.length; i += PAGE) {
     const page = seqs.slice(i, i + PAGE).map((seq) => ({ seq, uid: sel.uidAt(seq) }));
-    const rows = await loadRows(ctx, page.map((p) => p.uid), plan.structure);
+    const rows = await loadRows(ctx, page.map((p) => p.uid), plan.structure, plan.envelope);
     const seenNow = setsSeen ? await markSeen(ctx, rows) : new Set<number>();
     for (const { seq, uid } of page) {
       const row = rows.get(uid);
@@ -76,7 +76,12 @@ export async function fetch(ctx: Ctx, cmd: Cmd<'FETCH'>): Promise<Done> {
         continue;
       }
       if (cmd.changedSince !== null && BigInt(row.modseq) <= cmd.changedSince) continue;
-      const st = plan.structure ? (parseStructure(row.structure) ?? (await ctx.mail!.structure(row))) : null;
+      let st = plan.structure ? (parseStructure(row.structure) ?? (await ctx.mail!.structure(row))) : null;
+      if (plan.envelope && row.envelope == null) {
+        // Not derived yet (stored before) or client-dependent: render from the structure.
+        st ??= await ctx.mail!.structure(row);
+        if (row.derived === false) await ctx.mail!.saveDerived(row.blobId, st);
+      }
       out.push(...sel.noteKeywords(row.flags));
       const rendered = await renderItems(rc, row, st, seenNow.has(uid) ? withFlags : items);
       if (rendered === null) {
@@ -85,7 +90,7 @@ export async function fetch(ctx: Ctx, cmd: Cmd<'FETCH'>): Promise<Done> {
       }
       const parts = encodeFetch(seq, rendered, ctx.stringOptions);
       out.push(...parts);
-      if (parts.length > 1 || out.length > 64) {
+      if (parts.length > 1 || out.length > 250) {
         await ctx.send(coalesce(out));
         out = [];
       }

@@ -209,6 +209,38 @@ export function storeContract(engine: string, factory: EngineFactory): void {
     assert.equal(await store.getMailboxById(again.id), null);
     await store.close();
   });
+
+  test(`[${engine}] IMAP derived fields: stored ENVELOPE wire form, SEARCH fields by substring, lazy backfill`, async () => {
+    const { store } = await factory.create();
+    await store.addDomain('a.test');
+    const u = await store.addUser({ address: 'u@a.test', passwordHash: H });
+    const inbox = (await store.getMailbox(u.id, 'INBOX'))!;
+    const msgs = [
+      'From: "Ann" <ann@x.test>\r\nTo: bob@y.test\r\nSubject: Quarterly REPORT\r\n\r\n1\r\n',
+      'From: carl@z.test\r\nSubject: lunch 100%_off\r\n\r\n2\r\n',
+      'From: dora@z.test\r\n\r\nno subject\r\n',
+    ];
+    for (const m of msgs) await store.ingest({ blob: { kind: 'buffer', data: Buffer.from(m) }, mailFrom: '', internalDate: 1, deliveries: [{ userId: u.id, mailbox: 'INBOX' }], outbound: [] });
+    const rows = await store.listMessageRange(inbox.id, 1, 3, 10, false, true);
+    assert.match(rows[0]!.envelope!, /^\(NIL "Quarterly REPORT" \(\("Ann" NIL "ann" "x.test"\)\)/, 'the ENVELOPE wire form is stored at ingest');
+    assert.equal(rows[0]!.derived, true);
+    assert.equal((await store.listMessageRange(inbox.id, 1, 1, 1))[0]!.envelope ?? null, null, 'only when asked');
+    assert.deepEqual(await store.uidsByField(inbox.id, 'subject', 'report'), { uids: [1], unknown: [] }, 'lower-cased, substring');
+    assert.deepEqual(await store.uidsByField(inbox.id, 'subject', '%_'), { uids: [2], unknown: [] }, 'no wildcards');
+    assert.deepEqual(await store.uidsByField(inbox.id, 'subject', ''), { uids: [1, 2], unknown: [] }, 'an absent field never matches');
+    assert.deepEqual(await store.uidsByField(inbox.id, 'from', 'z.test'), { uids: [2, 3], unknown: [] });
+    assert.deepEqual(await store.uidsByField(inbox.id, 'to', 'bob'), { uids: [1], unknown: [] });
+    assert.deepEqual(await store.uidsByField(inbox.id, 'cc', ''), { uids: [], unknown: [] });
+    // A rewritten structure outdates the derived fields until they are saved again.
+    await store.setStructure(rows[1]!.blobId, '{"version":0}');
+    assert.deepEqual(await store.uidsByField(inbox.id, 'subject', 'report'), { uids: [1], unknown: [2] });
+    const [stale] = await store.listMessageRange(inbox.id, 2, 2, 1, false, true);
+    assert.deepEqual([stale!.envelope, stale!.derived], [null, false]);
+    await store.setDerived(rows[1]!.blobId, { envelope: '(NIL "x" NIL NIL NIL NIL NIL NIL NIL NIL)', subject: 'x', from: null, to: null, cc: null, bcc: null });
+    assert.deepEqual(await store.uidsByField(inbox.id, 'subject', 'x'), { uids: [2], unknown: [] });
+    assert.equal((await store.listMessageRange(inbox.id, 2, 2, 1, false, true))[0]!.envelope, '(NIL "x" NIL NIL NIL NIL NIL NIL NIL NIL)');
+    await store.close();
+  });
 }
 
 /** A scratch directory for an engine's files. */

@@ -24,6 +24,7 @@ import {
   type StoredMessage,
   type UidRange,
 } from '../ports.ts';
+import { DERIVED_VERSION, SEARCH_FIELDS, type DerivedFields, type SearchField } from '../derived.ts';
 
 type Row = Record<string, unknown>;
 
@@ -41,6 +42,11 @@ const CHUNK = 64 * 1024;
 
 /** SQL test for "flags contain F" (LIKE is case-insensitive for ASCII, as flag names are). */
 const HAS = (flag: string) => `(' ' || flags || ' ') LIKE '% ${flag} %'`;
+
+/** Stores (replaces) the derived fields of a blob; also used by ingest. */
+export function saveDerived(q: (sql: string) => StatementSync, blobId: number, f: DerivedFields): void {
+  q('INSERT OR REPLACE INTO blob_fields (blob_id, version, envelope, h_subject, h_from, h_to, h_cc, h_bcc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(blobId, DERIVED_VERSION, f.envelope, f.subject, f.from, f.to, f.cc, f.bcc);
+}
 
 function splitFlags(s: string): string[] {
   return s ? s.split(' ') : [];
@@ -142,15 +148,48 @@ export class SqliteImap {
     return (this.d.q('SELECT uid FROM messages WHERE mailbox_id = ? AND uid > ? ORDER BY uid LIMIT ?').all(mailboxId, afterUid, limit) as Row[]).map((r) => Number(r.uid));
   }
 
-  listMessageRange(mailboxId: number, fromUid: number, toUid: number, limit: number, withStructure: boolean): MessageRow[] {
-    const sql = withStructure
-      ? 'SELECT m.*, b.structure AS structure FROM messages m JOIN blobs b ON b.id = m.blob_id WHERE m.mailbox_id = ? AND m.uid BETWEEN ? AND ? ORDER BY m.uid LIMIT ?'
-      : 'SELECT * FROM messages WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid LIMIT ?';
-    return (this.d.q(sql).all(mailboxId, fromUid, toUid, limit) as Row[]).map((r) => ({
-      ...this.d.toMessage(r),
-      modseq: Number(r.modseq),
-      structure: withStructure ? ((r.structure as string | null) ?? null) : null,
-    }));
+  /** Rows come back as arrays (no property names per row): this is FETCH 1:*'s hot loop. */
+  listMessageRange(mailboxId: number, fromUid: number, toUid: number, limit: number, withStructure: boolean, withEnvelope = false): MessageRow[] {
+    const cols = `m.id, m.mailbox_id, m.uid, m.blob_id, m.flags, m.internal_date, m.size, m.modseq${withStructure ? ', b.structure' : ''}${withEnvelope ? ', f.envelope, f.version' : ''}`;
+    const join = `${withStructure ? ' JOIN blobs b ON b.id = m.blob_id' : ''}${withEnvelope ? ' LEFT JOIN blob_fields f ON f.blob_id = m.blob_id' : ''}`;
+    const st = this.d.q(`SELECT ${cols} FROM messages m${join} WHERE m.mailbox_id = ? AND m.uid BETWEEN ? AND ? ORDER BY m.uid LIMIT ?`);
+    st.setReturnArrays(true);
+    const env = withStructure ? 9 : 8;
+    return (st.all(mailboxId, fromUid, toUid, limit) as unknown as unknown[][]).map((r) => {
+      const flags = String(r[4]);
+      const row: MessageRow = {
+        id: Number(r[0]),
+        mailboxId: Number(r[1]),
+        uid: Number(r[2]),
+        blobId: Number(r[3]),
+        flags: flags ? flags.split(' ') : [],
+        internalDate: Number(r[5]),
+        size: Number(r[6]),
+        modseq: Number(r[7]),
+        structure: withStructure ? ((r[8] as string | null) ?? null) : null,
+      };
+      if (withEnvelope) {
+        const known = Number(r[env + 1]) === DERIVED_VERSION;
+        row.envelope = known ? ((r[env] as string | null) ?? null) : null;
+        row.derived = known;
+      }
+      return row;
+    });
+  }
+
+  /** Substring test with instr() on the stored lower-cased text: no LIKE wildcards to escape. */
+  uidsByField(mailboxId: number, field: SearchField, needle: string): { uids: number[]; unknown: number[] } {
+    if (!SEARCH_FIELDS.includes(field)) throw new Error(`not a search field: ${String(field)}`);
+    const col = `f.h_${field}`;
+    const sql = `SELECT m.uid AS uid, f.version AS derived FROM messages m LEFT JOIN blob_fields f ON f.blob_id = m.blob_id
+      WHERE m.mailbox_id = ? AND (f.version IS NOT ? OR (${col} IS NOT NULL AND instr(${col}, ?) > 0)) ORDER BY m.uid`;
+    const out = { uids: [] as number[], unknown: [] as number[] };
+    for (const r of this.d.q(sql).all(mailboxId, DERIVED_VERSION, needle) as Row[]) (Number(r.derived) === DERIVED_VERSION ? out.uids : out.unknown).push(Number(r.uid));
+    return out;
+  }
+
+  setDerived(blobId: number, f: DerivedFields): void {
+    saveDerived(this.d.q, blobId, f);
   }
 
   mailboxCounts(mailboxId: number): MailboxCounts {
@@ -181,10 +220,19 @@ export class SqliteImap {
   }
 
   uidsByFlags(mailboxId: number, flags: ReadonlyArray<{ flag: string; set: boolean }>): number[] {
+    // UIDs come back as one comma-joined string: far cheaper than a row object per UID.
+    const uidList = (sql: string, ...args: Array<number | string>): number[] => {
+      const r = this.d.q(`SELECT group_concat(uid) AS u FROM (${sql})`).get(...args) as Row | undefined;
+      return typeof r?.u === 'string' && r.u ? r.u.split(',').map(Number) : [];
+    };
+    // UNSEEN: the partial index messages_unseen (schema.ts migration 4) has exactly this term.
+    if (flags.length === 1 && !flags[0]!.set && flags[0]!.flag.toLowerCase() === '\\seen') {
+      return uidList("SELECT uid FROM messages WHERE mailbox_id = ? AND instr(' ' || lower(flags) || ' ', ' \\seen ') = 0 ORDER BY uid", mailboxId);
+    }
     // Bound as parameters, with LIKE's wildcards ("_" may be in a keyword) escaped.
     const where = flags.map((f) => `(' ' || flags || ' ') ${f.set ? '' : 'NOT '}LIKE ('% ' || ? || ' %') ESCAPE '!'`).join(' AND ');
     const sql = `SELECT uid FROM messages WHERE mailbox_id = ?${where ? ` AND ${where}` : ''} ORDER BY uid`;
-    return (this.d.q(sql).all(mailboxId, ...flags.map((f) => f.flag.replace(/[!%_]/g, '!$&'))) as Row[]).map((r) => Number(r.uid));
+    return uidList(sql, mailboxId, ...flags.map((f) => f.flag.replace(/[!%_]/g, '!$&')));
   }
 
   updateFlags(mailboxId: number, ranges: readonly UidRange[], action: FlagAction, flags: readonly string[], unchangedSince: number | null): FlagUpdateResult {
@@ -277,7 +325,11 @@ export class SqliteImap {
   }
 
   setStructure(blobId: number, json: string): void {
-    this.d.q('UPDATE blobs SET structure = ? WHERE id = ?').run(json, blobId);
+    // A new structure outdates what was derived from the old one (recomputed on next use).
+    this.d.tx(() => {
+      this.d.q('UPDATE blobs SET structure = ? WHERE id = ?').run(json, blobId);
+      this.d.q('DELETE FROM blob_fields WHERE blob_id = ?').run(blobId);
+    });
   }
 
   async *streamBlobRange(blobId: number, start: number, end: number): AsyncGenerator<Buffer> {

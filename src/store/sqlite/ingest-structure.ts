@@ -8,11 +8,13 @@ import { openSync, readSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { MimeWalker } from '../../mail/mime/walker.ts';
 import type { IngestRequest } from '../ports.ts';
+import type { MessageStructure } from '../../mail/mime/structure.ts';
+import { deriveFields, type DerivedFields } from '../derived.ts';
 
 const CHUNK = 256 * 1024;
 
-/** JSON of the message's structure; `name` is the blob file's name under blobDir for file blobs. */
-export function blobStructure(req: IngestRequest, blobDir: string, name: string | null): string | null {
+/** JSON of the message's structure and its derived fields; `name` is the blob file's name under blobDir for file blobs. */
+export function blobStructure(req: IngestRequest, blobDir: string, name: string | null): { json: string; derived: DerivedFields | null } | null {
   try {
     const w = new MimeWalker();
     if (req.blob.kind === 'buffer') {
@@ -28,7 +30,14 @@ export function blobStructure(req: IngestRequest, blobDir: string, name: string 
     } else {
       return null;
     }
-    return JSON.stringify(w.end());
+    const st: MessageStructure = w.end();
+    let derived: DerivedFields | null = null;
+    try {
+      derived = deriveFields(st);
+    } catch {
+      derived = null; // derived lazily on first use
+    }
+    return { json: JSON.stringify(st), derived };
   } catch {
     return null;
   }

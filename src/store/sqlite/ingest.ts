@@ -14,6 +14,7 @@ import { join, basename } from 'node:path';
 import type { IngestRequest, IngestResult } from '../ports.ts';
 import { statementCache } from './pragmas.ts';
 import { blobStructure } from './ingest-structure.ts';
+import { saveDerived } from './imap.ts';
 
 type Row = Record<string, unknown>;
 
@@ -63,7 +64,11 @@ export class IngestCommitter {
         try {
           out.push({ ok: this.one(req, paths[i] ?? null) });
           const done = out[out.length - 1];
-          if (done && 'ok' in done && structures[i]) this.q('UPDATE blobs SET structure = ? WHERE id = ?').run(structures[i]!, done.ok.blobId);
+          const st = structures[i];
+          if (done && 'ok' in done && st) {
+            this.q('UPDATE blobs SET structure = ? WHERE id = ?').run(st.json, done.ok.blobId);
+            if (st.derived !== null) saveDerived(this.q, done.ok.blobId, st.derived);
+          }
           this.db.exec('RELEASE one');
         } catch (e) {
           this.db.exec('ROLLBACK TO one');

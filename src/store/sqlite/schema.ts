@@ -126,4 +126,25 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TABLE uid_validity_issued (last INTEGER NOT NULL);
   INSERT INTO uid_validity_issued (last) SELECT coalesce(max(uid_validity), 0) FROM mailboxes;
   `,
+  // 4: IMAP speed (store/derived.ts): the wire form of ENVELOPE and SEARCH's decoded, lower-cased
+  // SUBJECT/FROM/TO/CC/BCC per blob, derived from the structure at ingest (or lazily: no row, or
+  // a row of another version, until then), so FETCH ENVELOPE and SEARCH SUBJECT parse no
+  // structure per message. A table of its own, not columns of blobs: a blob row holds the message
+  // and its structure, and reading a column behind those walks their overflow pages. UNSEEN (the
+  // common flag search) reads a partial covering index of the unseen messages only; the WHERE
+  // term must stay identical to SqliteImap.uidsByFlags's UNSEEN query for the planner to use it.
+  `
+  CREATE TABLE blob_fields (
+    blob_id INTEGER PRIMARY KEY,
+    version INTEGER NOT NULL,
+    envelope TEXT,
+    h_subject TEXT,
+    h_from TEXT,
+    h_to TEXT,
+    h_cc TEXT,
+    h_bcc TEXT
+  );
+  CREATE TRIGGER blob_fields_gc AFTER DELETE ON blobs BEGIN DELETE FROM blob_fields WHERE blob_id = old.id; END;
+  CREATE INDEX messages_unseen ON messages(mailbox_id, uid, flags) WHERE instr(' ' || lower(flags) || ' ', ' \\seen ') = 0;
+  `,
 ];

@@ -34,6 +34,7 @@ import type { DeliveryLogEntry, DkimKey, NewDkimKey, QueueRecipient, RecipientRe
 import { openPragmas, statementCache } from './pragmas.ts';
 import type { WorkerReply, WorkerRequest } from './ingest-worker.ts';
 import { Worker } from 'node:worker_threads';
+import type { DerivedFields, SearchField } from '../derived.ts';
 
 type Row = Record<string, unknown>;
 
@@ -448,8 +449,14 @@ export class SqliteStore implements Store {
   async listUids(mailboxId: number, afterUid: number, limit: number): Promise<number[]> {
     return this.imap.listUids(mailboxId, afterUid, limit);
   }
-  async listMessageRange(mailboxId: number, fromUid: number, toUid: number, limit: number, withStructure = false): Promise<MessageRow[]> {
-    return this.imap.listMessageRange(mailboxId, fromUid, toUid, limit, withStructure);
+  async listMessageRange(mailboxId: number, fromUid: number, toUid: number, limit: number, withStructure = false, withEnvelope = false): Promise<MessageRow[]> {
+    return this.imap.listMessageRange(mailboxId, fromUid, toUid, limit, withStructure, withEnvelope);
+  }
+  async uidsByField(mailboxId: number, field: SearchField, needle: string): Promise<{ uids: number[]; unknown: number[] }> {
+    return this.imap.uidsByField(mailboxId, field, needle);
+  }
+  async setDerived(blobId: number, fields: DerivedFields): Promise<void> {
+    this.imap.setDerived(blobId, fields);
   }
   async mailboxCounts(mailboxId: number): Promise<MailboxCounts> {
     return this.imap.mailboxCounts(mailboxId);

@@ -7,32 +7,16 @@
  */
 import type { Socket } from 'node:net';
 import type { WirePart } from '../imap/encoder.ts';
+import { writeDrained } from '../lib/backpressure.ts';
 
 export class WireBroken extends Error {
   override readonly name = 'WireBroken';
 }
 
-/** Writes one chunk; when the socket's buffer is full, flushes corked output and waits for drain. */
+/** Writes one chunk with backpressure; a closed connection is a broken wire for the session. */
 async function writeChunk(s: Socket, data: string | Buffer): Promise<void> {
   if (s.destroyed) throw new WireBroken('connection closed');
-  if (s.write(data)) return;
-  let corks = 0;
-  while (s.writableCorked) {
-    s.uncork();
-    corks++;
-  }
-  if (s.writableNeedDrain && !s.destroyed) {
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        s.off('drain', done);
-        s.off('close', done);
-        resolve();
-      };
-      s.on('drain', done);
-      s.on('close', done);
-    });
-  }
-  for (let i = 0; i < corks && !s.destroyed; i++) s.cork();
+  await writeDrained(s, data);
 }
 
 export async function writeParts(s: Socket, parts: readonly WirePart[]): Promise<void> {

@@ -24,7 +24,7 @@ import { formatReply, replies, type Pop3Reply } from './replies.ts';
 import { Pop3Auth, type AuthResult, type Pop3AuthDeps } from './auth.ts';
 import { Maildrop, type MaildropLocks } from './maildrop.ts';
 import { runTransaction, type Pop3Output, type TransactionCommand } from './transaction.ts';
-import { writeDrained } from './output.ts';
+import { writeDrained } from '../lib/backpressure.ts';
 
 export interface Pop3SessionOptions {
   hostname: string;

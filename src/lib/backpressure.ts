@@ -1,6 +1,6 @@
 /**
- * Writing to a session's socket with backpressure: a large RETR or LIST waits for the client to
- * read instead of piling up in memory. Kept apart from the session so the rule is in one place.
+ * Writing to a session's socket with backpressure, shared by the POP3 and IMAP sessions: a large
+ * RETR or FETCH waits for the client to read instead of piling up in memory.
  */
 import type { Socket } from 'node:net';
 

@@ -22,6 +22,9 @@ import { MailboxEvents, observeStore } from '../mailbox/events.ts';
 import type { Resolver } from '../dns/index.ts';
 import type { QueueRunner } from '../queue/runner.ts';
 import { createQueueRunner, dkimKeySource, resolverFromConfig } from './outbound.ts';
+import { dmarcReportDeps, scheduleDmarcReports } from './dmarc-reports.ts';
+import { durationMs } from '../lib/duration.ts';
+import { trainStored } from '../junk/message.ts';
 
 export function openStore(config: Config): Store {
   return new SqliteStore({ dataDir: config.data_dir });
@@ -67,6 +70,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
   const queue = createQueueRunner({ config, store, directory, resolver, logger });
   const pipeline = new InboundPipeline({ directory, store, logger, hostname: config.hostname, dkimKeys: dkimKeySource(store), onQueued: () => queue.wake(),
     authenticate: config.dmarc.enabled ? { resolver, trustedSealers: config.arc.trusted_sealers, trustedForwarders: config.dmarc.trusted_forwarders } : undefined,
+    classify: config.spam.enabled ? spamOptions(config, store) : undefined,
   });
   const smtp = new SmtpServer({
     hostname: config.hostname,
@@ -93,7 +97,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     limits: config.imap,
     plaintextAuth: a.plaintext,
     auth: { directory, store, throttle, cramMd5: a.cram_md5, recentLogins },
-    mailboxes: { store, events, maxMailboxes: config.imap.max_mailboxes },
+    mailboxes: { store, events, maxMailboxes: config.imap.max_mailboxes, ...junkTraining(config, store, logger) },
     logger,
   });
   const endpoints: RunningApp['endpoints'] = [];
@@ -136,6 +140,8 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     queue.start();
     logger.info({ port: config.outbound.port }, 'queue runner started');
   }
+  // DMARC aggregate reports every [dmarc] report_interval (RFC 7489 §7.2)
+  const dmarcReports = scheduleDmarcReports(dmarcReportDeps({ config, store, resolver, directory, logger, onQueued: () => queue.wake() }), config.dmarc.enabled ? durationMs(config.dmarc.report_interval) : 0);
   return {
     config,
     store,
@@ -148,8 +154,28 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     queue,
     async close() {
       await Promise.all([smtp.close(), pop3.close(), imap.close()]);
+      await dmarcReports.stop();
       await queue.stop();
       await store.close();
     },
+  };
+}
+
+/** Stage "classify" options from [spam]. */
+function spamOptions(config: Config, store: Store) {
+  const s = config.spam;
+  return { junk: store.junk, hamThreshold: s.ham_threshold, junkThreshold: s.junk_threshold, reject: s.reject, rejectThreshold: s.reject_threshold, minTrained: s.min_trained, userMinTrained: s.user_min_trained };
+}
+
+/** Training by moving mail into and out of Junk (IMAP COPY/MOVE), when [spam] is enabled. */
+function junkTraining(config: Config, store: Store, logger: Logger) {
+  if (!config.spam.enabled) return {};
+  const deps = { junk: store.junk, readBlob: (id: number) => store.readBlob(id), authservId: config.hostname, trainGlobal: config.spam.train_global };
+  return {
+    junkTraining: async (userId: number, blobIds: readonly number[], label: 'ham' | 'spam') => {
+      const outcomes = await trainStored(deps, userId, blobIds, label);
+      logger.info({ userId, label, messages: blobIds.length, outcomes }, 'spam filter trained');
+    },
+    onTrainingError: (err: unknown) => logger.error({ err }, 'spam filter training failed'),
   };
 }

@@ -9,6 +9,8 @@ import { registerConfig } from './config.ts';
 import { registerQueue } from './queue.ts';
 import { registerDns } from './dns.ts';
 import { registerDkim } from './dkim.ts';
+import { registerSpam } from './spam.ts';
+import { registerDmarc } from './dmarc.ts';
 import type { GlobalOptions } from './common.ts';
 
 const program = new Command();
@@ -26,4 +28,6 @@ registerConfig(program, global);
 registerQueue(program, global);
 registerDns(program, global);
 registerDkim(program, global);
+registerSpam(program, global);
+registerDmarc(program, global);
 await program.parseAsync(process.argv);

@@ -210,6 +210,8 @@ export const dmarcSchema = z
   .object({
     enabled: z.boolean().default(true).describe('Check SPF, DKIM, ARC and DMARC on every message the MX receives and apply the sender domain\'s DMARC policy (reject: 550 5.7.1; quarantine: Junk; none: delivered and flagged). Needs working DNS ([dns]).'),
     trusted_forwarders: z.array(z.string()).default([]).describe('Client IP addresses (e.g. your own backup MX or a forwarding service) whose mail is delivered even when it fails DMARC; the override is noted in Authentication-Results.'),
+    report_interval: duration('How often aggregate reports (RFC 7489 §7.2) of the recorded DMARC evaluations are sent to the rua= addresses of the domains that ask for them; also `mailwarden dmarc send-reports`. "0": never on a schedule.', '24h'),
+    report_from: z.string().regex(/^$|^[^@\s]+@[^@\s]+$/, 'must be an e-mail address').default('').describe('From (and envelope sender) of the aggregate reports we send. Empty: postmaster@ the domain of `hostname` (its Organizational Domain). Reports are DKIM-signed when that domain is one of ours.'),
   })
   .strict()
   .prefault({})
@@ -222,6 +224,22 @@ export const arcSchema = z
   .strict()
   .prefault({})
   .describe('ARC (RFC 8617) for forwarded mail and mailing lists.');
+
+export const spamSchema = z
+  .object({
+    enabled: z.boolean().default(true).describe('Score every message the MX receives with the trainable Bayesian filter (src/junk, docs/spam.md): add the X-Mailwarden-Spam header, deliver to Junk at or above junk_threshold. Users train it by moving mail into and out of Junk; `mailwarden spam train` trains from files.'),
+    ham_threshold: z.number().min(0).max(1).default(0.2).describe('Below this score a message is "ham"; from here up to junk_threshold it is "unsure" (delivered to the inbox, marked in the header).'),
+    junk_threshold: z.number().min(0).max(1).default(0.95).describe('At or above this score a message is "spam" and is delivered to the Junk mailbox (never lost: the user can move it back, which trains the filter).'),
+    reject: z.boolean().default(false).describe('Refuse messages scoring at or above reject_threshold at the end of DATA (550 5.7.1). Off by default: a refused false positive is lost to the recipient, while one in Junk is not.'),
+    reject_threshold: z.number().min(0).max(1).default(0.999).describe('With reject = true: the score at or above which a message is refused.'),
+    min_trained: z.number().int().min(1).default(20).describe('The global statistics score only once they hold at least this many trained ham AND this many trained spam messages; before that the header says "untrained" and nothing goes to Junk.'),
+    user_min_trained: z.number().int().min(1).default(50).describe('A user\'s own statistics (trained by their moves into and out of Junk) take precedence over the global ones once they hold this many ham and this many spam messages.'),
+    train_global: z.boolean().default(true).describe('A user\'s move into or out of Junk also trains the global statistics (false: only the user\'s own; the global ones are then trained by `mailwarden spam train` alone).'),
+  })
+  .strict()
+  .refine((s) => s.ham_threshold <= s.junk_threshold && (!s.reject || s.junk_threshold <= s.reject_threshold), { message: 'need ham_threshold <= junk_threshold (<= reject_threshold when reject is on)' })
+  .prefault({})
+  .describe('The Bayesian spam filter on the MX. See docs/spam.md.');
 
 export const configSchema = z
   .object({
@@ -243,6 +261,7 @@ export const configSchema = z
     outbound: outboundSchema,
     dmarc: dmarcSchema,
     arc: arcSchema,
+    spam: spamSchema,
   })
   .strict();
 

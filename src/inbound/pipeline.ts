@@ -22,6 +22,9 @@ import { dkimSignStage } from './stages/dkim-sign.ts';
 import type { SigningKey } from '../standards/dkim/sign.ts';
 import { receivedHeader } from './received.ts';
 import { authenticateStage, type AuthenticateOptions } from './stages/authenticate.ts';
+import type { AuthVerdicts } from './stages/authenticate.ts';
+import { recordDmarcEvaluation } from './dmarc-record.ts';
+import { classifyStage, stripSpamFields, type ClassifyOptions } from './stages/classify.ts';
 import { stripAuthResults } from '../standards/authresults/authresults.ts';
 import type { MessageSpool } from './spool.ts';
 import { cont, tempfail, type AcceptedRecipient, type SessionContext, type Transaction, type Verdict } from './types.ts';
@@ -37,6 +40,8 @@ export interface InboundDeps {
   onQueued?: () => void;
   /** Stage "authenticate" on the MX (SPF, DKIM, ARC, DMARC); without it nothing is checked. */
   authenticate?: Omit<AuthenticateOptions, 'authservId'>;
+  /** Stage "classify" on the MX (Bayesian spam filter, [spam]); without it nothing is scored. */
+  classify?: Omit<ClassifyOptions, 'authservId'>;
 }
 
 export class InboundPipeline {
@@ -50,7 +55,7 @@ export class InboundPipeline {
     const base = { session: ctx.id, ip: ctx.remoteIp, mode: ctx.mode, user: ctx.user?.address, stage, verdict: v.kind, ...extra };
     // Rejections are logged at every stage; an accepted message is logged once, by "route", with
     // its sender and recipients (the intermediate accepts are debug detail).
-    if (v.kind === 'continue') this.deps.logger[stage === 'route' || stage === 'authenticate' ? 'info' : 'debug'](base, `${stage}: accepted`);
+    if (v.kind === 'continue') this.deps.logger[stage === 'route' || stage === 'authenticate' || stage === 'classify' ? 'info' : 'debug'](base, `${stage}: accepted`);
     else this.deps.logger.warn({ ...base, code: v.reply.code, enhanced: v.reply.enhanced }, `${stage}: ${Array.isArray(v.reply.text) ? v.reply.text.join(' ') : v.reply.text}`);
     return v;
   }
@@ -72,7 +77,9 @@ export class InboundPipeline {
     let authHeaders = '';
     let mailbox: 'INBOX' | 'Junk' = 'INBOX';
     if (ctx.mode === 'mx' && this.deps.authenticate) {
-      const a = await authenticateStage({ ...this.deps.authenticate, authservId: this.deps.hostname }, ctx, tx, () => spool.content());
+      // onEvaluated: record the DMARC evaluation (delivered or rejected) for the aggregate report
+      const onEvaluated = (v: AuthVerdicts) => recordDmarcEvaluation(this.deps.store, this.deps.logger, ctx, tx, v);
+      const a = await authenticateStage({ ...this.deps.authenticate, authservId: this.deps.hostname, onEvaluated }, ctx, tx, () => spool.content());
       if (a.kind === 'continue') {
         const v = a.value.verdicts;
         this.log(ctx, 'authenticate', a, { spf: v.spf.result, dkim: v.dkim.map((s) => `${s.result}:${s.domain}`), arc: v.arc.chain, dmarc: v.dmarc.result, disposition: 'disposition' in v.dmarc ? v.dmarc.disposition : 'none', override: v.override, mailbox: a.value.mailbox });
@@ -82,6 +89,14 @@ export class InboundPipeline {
         this.log(ctx, 'authenticate', a);
         return a;
       }
+    }
+    // classify (MX): Bayesian filter -> X-Mailwarden-Spam, Junk above junk_threshold, 550 above reject_threshold
+    if (ctx.mode === 'mx' && this.deps.classify) {
+      const c = await classifyStage({ ...this.deps.classify, authservId: this.deps.hostname }, tx, () => spool.content(), authHeaders);
+      this.log(ctx, 'classify', c.verdict, { ...c.summary });
+      if (c.verdict.kind !== 'continue') return c.verdict;
+      authHeaders += c.verdict.value.header;
+      if (c.verdict.value.mailbox === 'Junk') mailbox = 'Junk';
     }
     let signatures = '';
     const keysFor = this.deps.dkimKeys;
@@ -105,7 +120,7 @@ export class InboundPipeline {
       const blob = await spool.finish(prefix, (head) => {
         const r = stripAuthResults(head, this.deps.hostname);
         if (r.removed.length) this.deps.logger.warn({ session: ctx.id, removed: r.removed }, 'removed Authentication-Results forged with our authserv-id');
-        return r.removed.length ? r.message : head;
+        return stripSpamFields(r.removed.length ? r.message : head);
       });
       const res = await this.deps.store.ingest({
         blob,

@@ -23,7 +23,17 @@ export interface MailboxDeps {
   events: MailboxEvents;
   /** Mailboxes one user may have. */
   maxMailboxes: number;
+  /**
+   * The spam filter's training (docs/spam.md): called with the blobs of messages copied or moved
+   * into the Junk mailbox ('spam') or out of it into another ('ham'). Its failure never fails the
+   * COPY/MOVE (it is reported to `onTrainingError`).
+   */
+  junkTraining?: (userId: number, blobIds: readonly number[], label: 'ham' | 'spam') => Promise<void>;
+  onTrainingError?: (err: unknown) => void;
 }
+
+/** The Junk mailbox: special-use \Junk (RFC 6154), or named Junk. */
+const isJunk = (mb: Mailbox): boolean => mb.specialUse?.toLowerCase() === '\\junk' || mb.name.toLowerCase() === 'junk';
 
 export type OpFailure = {
   ok: false;
@@ -220,6 +230,19 @@ export class UserMailboxes {
     if (r.pairs.length) {
       this.deps.events.publish({ kind: 'exists', mailboxId: dst.id });
       if (move) this.deps.events.publish({ kind: 'expunge', mailboxId: src.id, uids: r.pairs.map(([s]) => s) });
+    }
+    const training = this.deps.junkTraining;
+    if (training && r.pairs.length && isJunk(src) !== isJunk(dst)) {
+      try {
+        const blobIds: number[] = [];
+        for (const [, d] of r.pairs) {
+          const m = await this.store.getMessage(dst.id, d);
+          if (m) blobIds.push(m.blobId);
+        }
+        await training(this.userId, blobIds, isJunk(dst) ? 'spam' : 'ham');
+      } catch (e) {
+        this.deps.onTrainingError?.(e);
+      }
     }
     return r;
   }

@@ -89,6 +89,7 @@ export const replies = {
   dmarcNoAuthor: (why: string) => r(550, '5.7.1', `message refused: DMARC needs exactly one author domain in From: (${why})`),
   spfTempError: (domain: string) => r(451, '4.7.24', `temporary DNS error while checking SPF for ${domain}; try again later`),
   authTempError: (what: string) => r(451, '4.7.5', `temporary error while authenticating the message (${what}); try again later`),
+  spamReject: (score: string) => r(550, '5.7.1', `message refused: content filter scored it as spam (${score})`),
 
   // --- DATA --------------------------------------------------------------------------
   dataGo: () => r(354, null, 'start mail input; end with <CRLF>.<CRLF>'),

@@ -8,6 +8,7 @@
  */
 
 import type { DerivedFields, SearchField } from './derived.ts';
+import type { JunkStore } from '../junk/ports.ts';
 
 export interface Domain {
   id: number;
@@ -76,6 +77,8 @@ export interface IngestRequest {
    * so a crash can neither lose the DSN nor send it twice.
    */
   dsnFor?: { queueId: number; kind: 'failure' | 'delay'; addresses: string[] };
+  /** This message is a DMARC aggregate report of these evaluations: mark them reported in the same transaction (never reported twice). */
+  dmarcReportOf?: number[];
 }
 
 export interface IngestResult {
@@ -348,7 +351,50 @@ export interface QueueStore {
 
 export interface Store extends DirectoryStore, MessageStore, QueueStore {
   readonly engine: string;
+  /** The Bayesian filter's token statistics (src/junk/ports.ts). */
+  readonly junk: JunkStore;
+  /** Recorded DMARC evaluations for aggregate reports (RFC 7489 §7.2). */
+  readonly dmarcReports: DmarcReportStore;
   close(): Promise<void>;
+}
+
+/** One DMARC evaluation of the MX, kept for the aggregate report to the policy domain. */
+export interface DmarcEvaluationRecord {
+  at: number;
+  /** Where the applied DMARC record was published. */
+  policyDomain: string;
+  sourceIp: string;
+  headerFrom: string;
+  /** MAIL FROM ('' for the null reverse-path). */
+  envelopeFrom: string;
+  spf: { domain: string; scope: 'mfrom' | 'helo'; result: string; aligned: boolean };
+  dkim: Array<{ domain: string; selector: string; result: string }>;
+  dkimAligned: boolean;
+  /** DMARC result (pass, fail, permerror). */
+  result: string;
+  /** What was done with the message (after any override). */
+  disposition: 'none' | 'quarantine' | 'reject';
+  /** The policy as published (Appendix C policy_published). */
+  policy: { p: 'none' | 'quarantine' | 'reject'; sp?: 'none' | 'quarantine' | 'reject'; adkim: 'relaxed' | 'strict'; aspf: 'relaxed' | 'strict'; pct: number; fo?: string };
+  /** Appendix C PolicyOverrideType reasons (trusted_forwarder, local_policy for ARC, sampled_out). */
+  overrides: Array<{ type: 'forwarded' | 'sampled_out' | 'trusted_forwarder' | 'mailing_list' | 'local_policy' | 'other'; comment?: string }>;
+  /** The record's rua= URIs at evaluation time. */
+  rua: string[];
+}
+
+export interface StoredDmarcEvaluation extends DmarcEvaluationRecord {
+  id: number;
+  reportedAt: number | null;
+}
+
+export interface DmarcReportStore {
+  recordEvaluation(e: DmarcEvaluationRecord): Promise<void>;
+  /** Policy domains with unreported evaluations at `since` <= at < `before`. */
+  pendingDomains(opts: { since: number; before: number }): Promise<string[]>;
+  /** Unreported evaluations of a policy domain in that range, oldest first, at most `limit`. */
+  pendingEvaluations(policyDomain: string, opts: { since: number; before: number; limit: number }): Promise<StoredDmarcEvaluation[]>;
+  /** Marks evaluations reported (when no report was queued for them: no usable destination). */
+  markReported(ids: number[], at: number): Promise<void>;
 }
 
 /** A uniqueness or reference conflict the caller can explain to the user. */

@@ -37,6 +37,11 @@ export interface AuthenticateOptions {
   trustedSealers: readonly string[];
   /** Client IPs whose mail is delivered despite a DMARC failure (known forwarders). */
   trustedForwarders: readonly string[];
+  /**
+   * Called with the verdicts once the outcome is final (deliver or reject; not on a tempfail, which
+   * the sender retries), before the stage answers: the DMARC aggregate report records it here.
+   */
+  onEvaluated?: (verdicts: AuthVerdicts) => Promise<void>;
 }
 
 export interface AuthVerdicts {
@@ -106,6 +111,8 @@ export async function authenticateStage(
     const t = dkim.find((s) => s.result === 'temperror');
     if (t) return tempfail(replies.authTempError(`DKIM key for ${t.selector}._domainkey.${t.domain}`));
   }
+
+  await opts.onEvaluated?.(verdicts);
 
   const overrideNote = override === 'arc' ? ` (DMARC failure overridden: ARC chain sealed by trusted ${arc.sealers.at(-1)})` : override ? ' (DMARC failure overridden: trusted forwarder)' : '';
   let mailbox: AuthOutcome['mailbox'] = 'INBOX';

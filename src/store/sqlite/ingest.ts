@@ -120,6 +120,8 @@ export class IngestCommitter {
       if (req.dsnFor.kind === 'delay') this.q('UPDATE queue SET warned_at = ? WHERE id = ?').run(req.internalDate, req.dsnFor.queueId);
       else for (const a of req.dsnFor.addresses) this.q("UPDATE queue_recipients SET notified = 1 WHERE queue_id = ? AND address = ? AND status = 'failed'").run(req.dsnFor.queueId, a);
     }
+    // A DMARC aggregate report commits together with the note that its rows were reported.
+    for (const id of req.dmarcReportOf ?? []) this.q('UPDATE dmarc_evaluations SET reported_at = ? WHERE id = ?').run(req.internalDate, id);
     return { blobId, messages, queueIds };
   }
 }

@@ -147,4 +147,60 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER blob_fields_gc AFTER DELETE ON blobs BEGIN DELETE FROM blob_fields WHERE blob_id = old.id; END;
   CREATE INDEX messages_unseen ON messages(mailbox_id, uid, flags) WHERE instr(' ' || lower(flags) || ' ', ' \\seen ') = 0;
   `,
+  // 5: the Bayesian filter (issue 6, store/sqlite/junk.ts): per scope (0 = global, N = user N's
+  // own) the number of trained ham and spam messages containing each token, the message totals,
+  // and one training record per message key so untraining subtracts exactly what was added.
+  `
+  CREATE TABLE junk_tokens (
+    scope INTEGER NOT NULL,
+    token TEXT NOT NULL,
+    ham INTEGER NOT NULL CHECK (ham >= 0),
+    spam INTEGER NOT NULL CHECK (spam >= 0),
+    PRIMARY KEY (scope, token)
+  ) WITHOUT ROWID;
+  CREATE TABLE junk_totals (
+    scope INTEGER PRIMARY KEY,
+    ham INTEGER NOT NULL CHECK (ham >= 0),
+    spam INTEGER NOT NULL CHECK (spam >= 0)
+  );
+  CREATE TABLE junk_records (
+    scope INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    label TEXT NOT NULL CHECK (label IN ('ham', 'spam')),
+    tokens TEXT NOT NULL,
+    trained_at INTEGER NOT NULL,
+    PRIMARY KEY (scope, key)
+  ) WITHOUT ROWID;
+  CREATE TRIGGER junk_user_gc AFTER DELETE ON users BEGIN
+    DELETE FROM junk_tokens WHERE scope = old.id;
+    DELETE FROM junk_totals WHERE scope = old.id;
+    DELETE FROM junk_records WHERE scope = old.id;
+  END;
+  `,
+  // 6: DMARC aggregate reports (issue 5, store/sqlite/dmarc.ts): every DMARC evaluation of the
+  // MX for a domain that publishes a record, until it has been reported (reported_at set, in the
+  // same transaction that queues the report, so rows are never reported twice).
+  `
+  CREATE TABLE dmarc_evaluations (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    policy_domain TEXT NOT NULL,
+    source_ip TEXT NOT NULL,
+    header_from TEXT NOT NULL,
+    envelope_from TEXT NOT NULL,
+    spf_domain TEXT NOT NULL,
+    spf_scope TEXT NOT NULL,
+    spf_result TEXT NOT NULL,
+    spf_aligned INTEGER NOT NULL,
+    dkim TEXT NOT NULL,
+    dkim_aligned INTEGER NOT NULL,
+    result TEXT NOT NULL,
+    disposition TEXT NOT NULL,
+    policy TEXT NOT NULL,
+    overrides TEXT NOT NULL,
+    rua TEXT NOT NULL,
+    reported_at INTEGER
+  );
+  CREATE INDEX dmarc_evaluations_unreported ON dmarc_evaluations(policy_domain, at) WHERE reported_at IS NULL;
+  `,
 ];

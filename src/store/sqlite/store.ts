@@ -29,6 +29,8 @@ import {
 } from '../ports.ts';
 import { MIGRATIONS } from './schema.ts';
 import { SqliteImap } from './imap.ts';
+import { SqliteJunkStore } from './junk.ts';
+import { SqliteDmarcStore } from './dmarc.ts';
 import type { CopyResult, FlagAction, FlagUpdateResult, MailboxCounts, MessageRow, UidRange } from '../ports.ts';
 import type { DeliveryLogEntry, DkimKey, NewDkimKey, QueueRecipient, RecipientResult } from '../ports.ts';
 import { openPragmas, statementCache } from './pragmas.ts';
@@ -415,6 +417,22 @@ export class SqliteStore implements Store {
     w.on('exit', (code) => fail(new Error(`ingest worker exited (${code})`)));
     this.worker = w;
     return w;
+  }
+
+  // ---- Bayesian filter statistics (the SQL lives in junk.ts) -------------------------------
+
+  private junkOps: SqliteJunkStore | null = null;
+  get junk(): SqliteJunkStore {
+    this.junkOps ??= new SqliteJunkStore(this.db, (sql) => this.q(sql));
+    return this.junkOps;
+  }
+
+  // ---- DMARC aggregate reports (the SQL lives in dmarc.ts) ---------------------------------
+
+  private dmarcOps: SqliteDmarcStore | null = null;
+  get dmarcReports(): SqliteDmarcStore {
+    this.dmarcOps ??= new SqliteDmarcStore({ q: (sql) => this.q(sql), tx: (fn) => this.tx(fn) });
+    return this.dmarcOps;
   }
 
   // ---- IMAP (the SQL lives in imap.ts) ------------------------------------------------------

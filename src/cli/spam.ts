@@ -1,0 +1,198 @@
+/**
+ * `mailwarden spam train|classify|eval`: the Bayesian filter (src/junk, docs/spam.md) from the
+ * command line, against the server's store (safe while the server runs: SQLite WAL).
+ *
+ * Messages come from a directory (every regular file in it, recursively: one RFC 5322 message
+ * per file, e.g. Maildir cur/ new/) or an mbox file (messages split at "From " lines, mboxrd
+ * ">From " unquoted). A message's key is messageKey() of its bytes, so training the same
+ * corpus twice counts nothing twice.
+ */
+import type { Command } from 'commander';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { messageKey, train, type TrainOutcome } from '../junk/train.ts';
+import { messageTokens } from '../junk/message.ts';
+import { scoreTokens } from '../junk/filter.ts';
+import { GLOBAL, userScope, type JunkStore, type Label, type Scope } from '../junk/ports.ts';
+import type { Config } from '../config/schema.ts';
+import type { Store } from '../store/ports.ts';
+import { fail, printJson, withStore, type GlobalOptions, UsageError } from './common.ts';
+
+/** Splits an mbox (RFC 4155) into messages; ">From " lines are unquoted (mboxrd). */
+export function splitMbox(data: Buffer): Buffer[] {
+  const text = data.toString('latin1');
+  const out: Buffer[] = [];
+  const starts: number[] = [];
+  if (text.startsWith('From ')) starts.push(0);
+  for (let i = text.indexOf('\nFrom '); i >= 0; i = text.indexOf('\nFrom ', i + 1)) starts.push(i + 1);
+  for (let k = 0; k < starts.length; k++) {
+    const chunk = text.slice(starts[k], k + 1 < starts.length ? starts[k + 1] : text.length);
+    const body = chunk.slice(chunk.indexOf('\n') + 1).replace(/^>(>*From )/gm, '$1');
+    out.push(Buffer.from(body, 'latin1'));
+  }
+  return out;
+}
+
+function filesUnder(dir: string, out: string[]): void {
+  for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    if (e.name.startsWith('.')) continue;
+    const p = join(dir, e.name);
+    if (e.isDirectory()) filesUnder(p, out);
+    else if (e.isFile()) out.push(p);
+  }
+}
+
+/** The messages of a directory or mbox file, loaded lazily (directories) or split (mbox). */
+export function messagesFrom(path: string): { count: number; get(i: number): Buffer } {
+  const st = statSync(path);
+  if (st.isDirectory()) {
+    const files: string[] = [];
+    filesUnder(path, files);
+    return { count: files.length, get: (i) => readFileSync(files[i]!) };
+  }
+  const data = readFileSync(path);
+  const msgs = data.subarray(0, 5).toString('latin1') === 'From ' ? splitMbox(data) : [data];
+  return { count: msgs.length, get: (i) => msgs[i]! };
+}
+
+/** A progress line on stderr, redrawn in place on a terminal, every 10% otherwise. */
+function progress(label: string, total: number): { tick(done: number, note: string): void; end(): void } {
+  const tty = process.stderr.isTTY === true;
+  let lastShown = -1;
+  return {
+    tick(done, note) {
+      const pct = total ? Math.floor((done * 100) / total) : 100;
+      if (tty) {
+        const width = 30;
+        const fill = Math.round((pct / 100) * width);
+        process.stderr.write(`\r${label} [${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${done}/${total} ${note}`);
+      } else if (Math.floor(pct / 10) !== lastShown || done === total) {
+        lastShown = Math.floor(pct / 10);
+        process.stderr.write(`${label} ${done}/${total} (${pct}%) ${note}\n`);
+      }
+    },
+    end() {
+      if (tty) process.stderr.write('\n');
+    },
+  };
+}
+
+async function scopeOf(store: Store, user: string | undefined): Promise<{ scope: Scope; userId: number | null }> {
+  if (user === undefined) return { scope: GLOBAL, userId: null };
+  const u = await store.getUser(user.toLowerCase());
+  if (!u) throw new UsageError(`no such user ${user}`);
+  return { scope: userScope(u.id), userId: u.id };
+}
+
+async function score(junk: JunkStore, cfg: Config, userId: number | null, raw: Buffer) {
+  const s = cfg.spam;
+  const tokens = messageTokens(raw, cfg.hostname);
+  const scored = await scoreTokens(junk, userId, tokens, {
+    classifier: { hamCutoff: s.ham_threshold, spamCutoff: s.junk_threshold },
+    policy: { minHam: s.user_min_trained, minSpam: s.user_min_trained },
+  });
+  const totals = await junk.getTotals(scored.scope);
+  const trained = totals.ham >= s.min_trained && totals.spam >= s.min_trained;
+  return { ...scored, totals, trained };
+}
+
+const list = (v: string, prev: string[] = []) => [...prev, v];
+
+export function registerSpam(program: Command, global: () => GlobalOptions): void {
+  const cmd = program.command('spam').description('the Bayesian spam filter: train, classify, evaluate (docs/spam.md)');
+  cmd
+    .command('train')
+    .description('train from directories (one message per file) or mbox files; a message trained again with the other label is moved, never counted twice')
+    .option('--ham <dir|mbox>', 'ham (wanted mail); repeatable', list)
+    .option('--spam <dir|mbox>', 'spam; repeatable', list)
+    .option('--user <address>', "train this user's own statistics instead of the global ones")
+    .action((o: { ham?: string[]; spam?: string[]; user?: string }) =>
+      withStore(global(), async (store, cfg) => {
+        if (!o.ham?.length && !o.spam?.length) throw new UsageError('nothing to train: give --ham and/or --spam');
+        const { scope } = await scopeOf(store, o.user);
+        const sources: Array<{ label: Label; msgs: ReturnType<typeof messagesFrom> }> = [];
+        for (const p of o.ham ?? []) sources.push({ label: 'ham', msgs: messagesFrom(p) });
+        for (const p of o.spam ?? []) sources.push({ label: 'spam', msgs: messagesFrom(p) });
+        const total = sources.reduce((n, s) => n + s.msgs.count, 0);
+        const counts: Record<TrainOutcome, number> = { trained: 0, unchanged: 0, relabelled: 0, untrained: 0, absent: 0 };
+        const bar = progress('training', total);
+        let done = 0;
+        for (const { label, msgs } of sources) {
+          for (let i = 0; i < msgs.count; i++) {
+            const raw = msgs.get(i);
+            const [r] = await train(store.junk, [scope], { key: messageKey(raw), tokens: messageTokens(raw, cfg.hostname) }, label);
+            counts[r!]++;
+            bar.tick(++done, label);
+          }
+        }
+        bar.end();
+        const t = await store.junk.getTotals(scope);
+        process.stdout.write(`${done} messages: ${counts.trained} trained, ${counts.relabelled} relabelled, ${counts.unchanged} already trained\n`);
+        process.stdout.write(`${o.user ? o.user.toLowerCase() : 'global'} statistics: ${t.ham} ham, ${t.spam} spam\n`);
+      }).catch(fail));
+  cmd
+    .command('classify <file>')
+    .description('score one message file: score, verdict and the tokens that decided it')
+    .option('--user <address>', "score as for this user (their own statistics once trained enough)")
+    .option('--json', 'JSON output')
+    .action((file: string, o: { user?: string; json?: boolean }) =>
+      withStore(global(), async (store, cfg) => {
+        const { userId } = await scopeOf(store, o.user);
+        const r = await score(store.junk, cfg, userId, readFileSync(file));
+        const verdict = r.trained ? r.verdict : 'untrained';
+        const scope = r.scope.kind === 'global' ? 'global' : (o.user ?? '').toLowerCase();
+        if (o.json) return printJson({ score: r.score, verdict, scope, trained: r.totals, clues: r.clues.slice(0, 20) });
+        process.stdout.write(`score: ${r.score.toFixed(4)}\nverdict: ${verdict}\nscope: ${scope} (${r.totals.ham} ham, ${r.totals.spam} spam trained)\nclues:\n`);
+        for (const c of r.clues.slice(0, 20)) process.stdout.write(`  ${c.probability.toFixed(3)}  ${JSON.stringify(c.token)}  (ham ${c.ham}, spam ${c.spam})\n`);
+      }).catch(fail));
+  cmd
+    .command('eval')
+    .description('classify labelled mail without training: false-positive, false-negative and unsure rates, messages/second')
+    .requiredOption('--ham <dir|mbox>', 'ham', list)
+    .requiredOption('--spam <dir|mbox>', 'spam', list)
+    .option('--user <address>', 'score as for this user')
+    .option('--json', 'JSON output')
+    .action((o: { ham: string[]; spam: string[]; user?: string; json?: boolean }) =>
+      withStore(global(), async (store, cfg) => {
+        const { userId } = await scopeOf(store, o.user);
+        const sources: Array<{ label: Label; msgs: ReturnType<typeof messagesFrom> }> = [
+          ...o.ham.map((p) => ({ label: 'ham' as const, msgs: messagesFrom(p) })),
+          ...o.spam.map((p) => ({ label: 'spam' as const, msgs: messagesFrom(p) })),
+        ];
+        const total = sources.reduce((n, s) => n + s.msgs.count, 0);
+        const n = { ham: 0, spam: 0, fp: 0, fn: 0, unsure: 0 };
+        const bar = progress('evaluating', total);
+        const t0 = process.hrtime.bigint();
+        let done = 0;
+        for (const { label, msgs } of sources) {
+          for (let i = 0; i < msgs.count; i++) {
+            const r = await score(store.junk, cfg, userId, msgs.get(i));
+            n[label]++;
+            if (r.verdict === 'unsure') n.unsure++;
+            if (label === 'ham' && r.verdict === 'spam') n.fp++;
+            if (label === 'spam' && r.verdict !== 'spam') n.fn++;
+            bar.tick(++done, label);
+          }
+        }
+        bar.end();
+        const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+        const pct = (a: number, b: number) => (b ? (100 * a) / b : 0);
+        const res = {
+          ham: n.ham,
+          spam: n.spam,
+          falsePositiveRate: pct(n.fp, n.ham),
+          falseNegativeRate: pct(n.fn, n.spam),
+          unsureRate: pct(n.unsure, n.ham + n.spam),
+          messagesPerSecond: secs > 0 ? done / secs : 0,
+          thresholds: { ham: cfg.spam.ham_threshold, junk: cfg.spam.junk_threshold },
+        };
+        if (o.json) return printJson(res);
+        process.stdout.write(
+          `messages: ${n.ham} ham, ${n.spam} spam (spam at score >= ${cfg.spam.junk_threshold})\n` +
+            `false-positive rate: ${res.falsePositiveRate.toFixed(2)}% (${n.fp} ham called spam)\n` +
+            `false-negative rate: ${res.falseNegativeRate.toFixed(2)}% (${n.fn} spam not called spam)\n` +
+            `unsure rate: ${res.unsureRate.toFixed(2)}% (${n.unsure})\n` +
+            `speed: ${res.messagesPerSecond.toFixed(0)} messages/second\n`,
+        );
+      }).catch(fail));
+}

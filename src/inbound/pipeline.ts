@@ -79,7 +79,7 @@ export class InboundPipeline {
     if (ctx.mode === 'mx' && this.deps.authenticate) {
       // onEvaluated: record the DMARC evaluation (delivered or rejected) for the aggregate report
       const onEvaluated = (v: AuthVerdicts) => recordDmarcEvaluation(this.deps.store, this.deps.logger, ctx, tx, v);
-      const a = await authenticateStage({ ...this.deps.authenticate, authservId: this.deps.hostname, onEvaluated }, ctx, tx, () => spool.content());
+      const a = await authenticateStage({ ...this.deps.authenticate, authservId: this.deps.hostname, onEvaluated }, ctx, tx, () => spool.content(), fields);
       if (a.kind === 'continue') {
         const v = a.value.verdicts;
         this.log(ctx, 'authenticate', a, { spf: v.spf.result, dkim: v.dkim.map((s) => `${s.result}:${s.domain}`), arc: v.arc.chain, dmarc: v.dmarc.result, disposition: 'disposition' in v.dmarc ? v.dmarc.disposition : 'none', override: v.override, mailbox: a.value.mailbox });

@@ -42,7 +42,7 @@ export function parseHeaderSection(section: Buffer): { fields: HeaderField[]; ma
   return { fields, malformed };
 }
 
-export function getFields(fields: HeaderField[], name: string): HeaderField[] {
+export function getFields(fields: readonly HeaderField[], name: string): HeaderField[] {
   const lower = name.toLowerCase();
   return fields.filter((f) => f.name.toLowerCase() === lower);
 }

@@ -25,6 +25,7 @@ import { evaluateDmarc, type DmarcEvaluation } from '../../standards/dmarc/dmarc
 import { validateArc, type ArcValidation } from '../../standards/arc/validate.ts';
 import { formatAuthResults } from '../../standards/authresults/authresults.ts';
 import { normalizeIp } from '../../lib/net.ts';
+import { getFields, parseAddressList, type HeaderField } from '../../mail/headers.ts';
 import { replies } from '../../smtp/replies.ts';
 import { canonical } from '../../mail/address.ts';
 import { cont, reject, tempfail, type SessionContext, type Transaction, type Verdict } from '../types.ts';
@@ -84,13 +85,21 @@ export async function authenticateStage(
   ctx: SessionContext,
   tx: Transaction,
   message: () => AsyncIterable<Buffer>,
+  fields: readonly HeaderField[],
 ): Promise<Verdict<AuthOutcome>> {
   const ip = normalizeIp(ctx.remoteIp);
   const mailFrom = tx.mailFrom ? canonical(tx.mailFrom) : '';
+  // Without a DKIM-Signature or ARC-Seal field there is nothing to verify: no need to read the
+  // body twice (the From data DMARC needs comes from the header section we already parsed).
+  const hasDkim = getFields(fields, 'DKIM-Signature').length > 0;
+  const hasArc = getFields(fields, 'ARC-Seal').length > 0 || getFields(fields, 'ARC-Message-Signature').length > 0;
+  const froms = getFields(fields, 'From');
   const [spf, dkimV, arc] = await Promise.all([
     checkSpf({ ip, mailFrom, helo: ctx.helo ?? '', resolver: opts.resolver, receiver: opts.authservId }),
-    verifyDkimMessage(Readable.from(message()), opts.resolver),
-    validateArc(Readable.from(message()), opts.resolver),
+    hasDkim
+      ? verifyDkimMessage(Readable.from(message()), opts.resolver)
+      : { signatures: [], author: { fromFields: froms.length, addresses: froms.flatMap((f) => parseAddressList(f.value).map((a) => a.address)) } },
+    hasArc ? validateArc(Readable.from(message()), opts.resolver) : ({ chain: 'none', instances: 0, sets: [], sealers: [] } satisfies ArcValidation),
   ]);
   const dkim = dkimV.signatures;
   const author = authorDomain(dkimV.author);

@@ -19,7 +19,7 @@
  */
 import { tokenize, DEFAULT_TOKENIZE_LIMITS } from '../../junk/tokenize.ts';
 import { ourVerdicts } from '../../junk/message.ts';
-import { scoreTokens, type ScoredMessage } from '../../junk/filter.ts';
+import { chooseScope, scoreTokens, type ScoredMessage } from '../../junk/filter.ts';
 import { spamHeaderField, SPAM_HEADER } from '../../junk/header.ts';
 import type { JunkStore } from '../../junk/ports.ts';
 import { replies } from '../../smtp/replies.ts';
@@ -97,6 +97,14 @@ export async function classifyStage(
   let scored: ScoredMessage;
   let totals: { ham: number; spam: number };
   try {
+    // An untrained scope cannot judge: answer "untrained" before tokenizing anything.
+    const policy = { minHam: opts.userMinTrained, minSpam: opts.userMinTrained };
+    const scope0 = await chooseScope(opts.junk, userId, policy);
+    const totals0 = await opts.junk.getTotals(scope0);
+    const min0 = scope0.kind === 'global' ? opts.minTrained : Math.max(opts.minTrained, opts.userMinTrained);
+    if (totals0.ham < min0 || totals0.spam < min0) {
+      return { verdict: cont({ header: untrainedHeader(totals0), mailbox: 'INBOX' }), summary: { spam: 'untrained', trained: totals0, scope: scope0.kind === 'global' ? 'global' : 'user' } };
+    }
     const raw = await readPrefix(message(), DEFAULT_TOKENIZE_LIMITS.maxInputBytes);
     const tokens = tokenize(raw, { verdicts: ourVerdicts(Buffer.from(`${authHeaders}\r\n`), opts.authservId) });
     scored = await scoreTokens(opts.junk, userId, tokens, {

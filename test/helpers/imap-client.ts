@@ -3,8 +3,7 @@
  * the way they come off the wire (a response line with its literals inline), so tests can assert
  * on the exact server output.
  */
-import { connect, type Socket } from 'node:net';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { RawWire, openSocket, type OpenOptions } from './raw-wire.ts';
 import { PASSWORD, type TestServer } from './server.ts';
 import { deliver } from './pop3-client.ts';
 import { addUser } from '../../src/directory/accounts.ts';
@@ -16,67 +15,17 @@ export interface Reply {
   untagged: string[];
 }
 
-export class RawImap {
-  socket: Socket | TLSSocket;
-  private buf = Buffer.alloc(0);
-  private waiters: Array<() => void> = [];
+export class RawImap extends RawWire {
   private n = 0;
-  closed = false;
   greeting = '';
 
-  private constructor(socket: Socket | TLSSocket) {
-    this.socket = socket;
-    this.attach();
-  }
-
-  private attach(): void {
-    this.socket.on('data', (d: Buffer) => {
-      this.buf = Buffer.concat([this.buf, d]);
-      this.wake();
-    });
-    this.socket.on('close', () => {
-      this.closed = true;
-      this.wake();
-    });
-    this.socket.on('error', () => undefined);
-  }
-
-  private wake(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    w.forEach((f) => f());
-  }
-
-  static async open(port: number, opts: { tls?: boolean; greeting?: boolean } = {}): Promise<RawImap> {
-    const socket = opts.tls ? tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false }) : connect({ port, host: '127.0.0.1' });
-    await new Promise<void>((resolve, reject) => {
-      socket.once(opts.tls ? 'secureConnect' : 'connect', () => resolve());
-      socket.once('error', reject);
-    });
-    const c = new RawImap(socket);
+  static async open(port: number, opts: OpenOptions & { greeting?: boolean } = {}): Promise<RawImap> {
+    const c = new RawImap(await openSocket(port, opts));
     if (opts.greeting !== false) {
       c.greeting = await c.response();
       if (!c.greeting.startsWith('* OK')) throw new Error(`greeting ${c.greeting}`);
     }
     return c;
-  }
-
-  private async waitFor<T>(take: () => T | null, timeoutMs: number): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const v = take();
-      if (v !== null) return v;
-      if (this.closed) throw new Error(`connection closed; unread: ${JSON.stringify(this.buf.toString('latin1').slice(0, 500))}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no response within ${timeoutMs} ms; buffer: ${JSON.stringify(this.buf.toString('latin1').slice(0, 500))}`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
   }
 
   /** One response: a line, with any literals it announces ({n} / ~{n}) read inline. */
@@ -105,10 +54,6 @@ export class RawImap {
   /** True when a complete response is already buffered. */
   get pending(): number {
     return this.buf.length;
-  }
-
-  write(data: string | Buffer): void {
-    this.socket.write(data);
   }
 
   nextTag(): string {
@@ -140,27 +85,8 @@ export class RawImap {
   async starttls(): Promise<Reply> {
     const r = await this.cmd('STARTTLS');
     if (!/ OK /.test(r.tagged)) return r;
-    const raw = this.socket;
-    raw.removeAllListeners('data');
-    raw.removeAllListeners('close');
-    const secure = tlsConnect({ socket: raw, rejectUnauthorized: false });
-    await new Promise<void>((resolve, reject) => {
-      secure.once('secureConnect', () => resolve());
-      secure.once('error', reject);
-    });
-    this.socket = secure;
-    this.attach();
+    await this.upgradeTls();
     return r;
-  }
-
-  async waitClosed(timeoutMs = 5000): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.closed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    return this.closed;
-  }
-
-  close(): void {
-    this.socket.destroy();
   }
 }
 

@@ -2,71 +2,19 @@
  * A raw POP3 client for protocol-level tests: sends exactly the bytes given and reads status lines
  * and multi-line responses, the way a person typing at a telnet prompt would see them.
  */
-import { connect, type Socket } from 'node:net';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { RawWire, openSocket, type OpenOptions } from './raw-wire.ts';
 import type { TestServer } from './server.ts';
 
-export class RawPop3 {
-  socket: Socket | TLSSocket;
-  private buf = Buffer.alloc(0);
-  private waiters: Array<() => void> = [];
-  closed = false;
+export class RawPop3 extends RawWire {
   greeting = '';
 
-  private constructor(socket: Socket | TLSSocket) {
-    this.socket = socket;
-    this.attach();
-  }
-
-  private attach(): void {
-    this.socket.on('data', (d: Buffer) => {
-      this.buf = Buffer.concat([this.buf, d]);
-      this.wake();
-    });
-    this.socket.on('close', () => {
-      this.closed = true;
-      this.wake();
-    });
-    this.socket.on('error', () => undefined);
-  }
-
-  private wake(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    w.forEach((f) => f());
-  }
-
-  static async open(port: number, opts: { tls?: boolean; localAddress?: string; greeting?: boolean } = {}): Promise<RawPop3> {
-    const local = opts.localAddress ? { localAddress: opts.localAddress } : {};
-    const socket = opts.tls ? tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false, ...local }) : connect({ port, host: '127.0.0.1', ...local });
-    await new Promise<void>((resolve, reject) => {
-      socket.once(opts.tls ? 'secureConnect' : 'connect', () => resolve());
-      socket.once('error', reject);
-    });
-    const c = new RawPop3(socket);
+  static async open(port: number, opts: OpenOptions & { greeting?: boolean } = {}): Promise<RawPop3> {
+    const c = new RawPop3(await openSocket(port, opts));
     if (opts.greeting !== false) {
       c.greeting = await c.line();
       if (!c.greeting.startsWith('+OK')) throw new Error(`greeting ${c.greeting}`);
     }
     return c;
-  }
-
-  private async waitFor<T>(take: () => T | null, timeoutMs: number): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const v = take();
-      if (v !== null) return v;
-      if (this.closed) throw new Error(`connection closed; unread: ${JSON.stringify(this.buf.toString('latin1'))}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no response within ${timeoutMs} ms; buffer: ${JSON.stringify(this.buf.toString('latin1').slice(0, 500))}`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
   }
 
   /** One CRLF-terminated line, without the CRLF. */
@@ -101,10 +49,6 @@ export class RawPop3 {
     return b ? b.slice(0, -2).split('\r\n') : [];
   }
 
-  write(data: string | Buffer): void {
-    this.socket.write(data);
-  }
-
   /** Sends one command (CRLF added) and reads the status line. */
   async cmd(line: string, timeoutMs?: number): Promise<string> {
     this.write(`${line}\r\n`);
@@ -115,16 +59,7 @@ export class RawPop3 {
   async stls(): Promise<void> {
     const r = await this.cmd('STLS');
     if (!r.startsWith('+OK')) throw new Error(`STLS: ${r}`);
-    const raw = this.socket;
-    raw.removeAllListeners('data');
-    raw.removeAllListeners('close');
-    const secure = tlsConnect({ socket: raw, rejectUnauthorized: false });
-    await new Promise<void>((resolve, reject) => {
-      secure.once('secureConnect', () => resolve());
-      secure.once('error', reject);
-    });
-    this.socket = secure;
-    this.attach();
+    await this.upgradeTls();
   }
 
   /** USER + PASS; returns the PASS status line. */
@@ -134,15 +69,6 @@ export class RawPop3 {
     return this.cmd(`PASS ${pass}`);
   }
 
-  async waitClosed(timeoutMs = 5000): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.closed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    return this.closed;
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
 }
 
 /** Puts a raw message straight into a user's INBOX (store.ingest), bytes exactly as given. */

@@ -2,8 +2,7 @@
  * A raw SMTP client for protocol-level tests: sends exactly the bytes given and reads replies,
  * so tests can type SMTP the way a person (or an attacker) at a telnet prompt would.
  */
-import { connect, type Socket } from 'node:net';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { RawWire, openSocket, type OpenOptions } from './raw-wire.ts';
 
 export interface SmtpReply {
   code: number;
@@ -11,44 +10,9 @@ export interface SmtpReply {
   text: string;
 }
 
-export class RawSmtp {
-  socket: Socket | TLSSocket;
-  private buf = '';
-  private waiters: Array<() => void> = [];
-  closed = false;
-
-  private constructor(socket: Socket | TLSSocket) {
-    this.socket = socket;
-    this.attach();
-  }
-
-  private attach(): void {
-    this.socket.setEncoding('latin1');
-    this.socket.on('data', (d: string) => {
-      this.buf += d;
-      this.wake();
-    });
-    this.socket.on('close', () => {
-      this.closed = true;
-      this.wake();
-    });
-    this.socket.on('error', () => undefined);
-  }
-
-  private wake(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    w.forEach((f) => f());
-  }
-
-  static async open(port: number, opts: { tls?: boolean; localAddress?: string; greeting?: boolean } = {}): Promise<RawSmtp> {
-    const local = opts.localAddress ? { localAddress: opts.localAddress } : {};
-    const socket = opts.tls ? tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false, ...local }) : connect({ port, host: '127.0.0.1', ...local });
-    await new Promise<void>((resolve, reject) => {
-      socket.once(opts.tls ? 'secureConnect' : 'connect', () => resolve());
-      socket.once('error', reject);
-    });
-    const c = new RawSmtp(socket);
+export class RawSmtp extends RawWire {
+  static async open(port: number, opts: OpenOptions & { greeting?: boolean } = {}): Promise<RawSmtp> {
+    const c = new RawSmtp(await openSocket(port, opts));
     if (opts.greeting !== false) {
       const g = await c.read();
       if (g.code !== 220) throw new Error(`greeting ${g.text}`);
@@ -58,30 +22,15 @@ export class RawSmtp {
 
   /** Reads one (possibly multi-line) reply; rejects after `timeoutMs`. */
   async read(timeoutMs = 5000): Promise<SmtpReply> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const m = /^(?:\d{3}-[^\n]*\n)*(\d{3})(?: [^\n]*)?\r?\n/.exec(this.buf);
-      if (m) {
-        const block = m[0];
-        this.buf = this.buf.slice(block.length);
-        const lines = block.split(/\r?\n/).filter(Boolean);
-        return { code: Number(m[1]), lines, text: lines.join('\n') };
-      }
-      if (this.closed) throw new Error(`connection closed; unread: ${JSON.stringify(this.buf)}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no reply within ${timeoutMs} ms; buffer: ${JSON.stringify(this.buf)}`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
-  }
-
-  write(data: string | Buffer): void {
-    this.socket.write(data);
+    return this.waitFor(() => {
+      // latin1 maps bytes 1:1, so a match's length is its length in bytes
+      const m = /^(?:\d{3}-[^\n]*\n)*(\d{3})(?: [^\n]*)?\r?\n/.exec(this.buf.toString('latin1'));
+      if (!m) return null;
+      const block = m[0];
+      this.buf = this.buf.subarray(block.length);
+      const lines = block.split(/\r?\n/).filter(Boolean);
+      return { code: Number(m[1]), lines, text: lines.join('\n') };
+    }, timeoutMs);
   }
 
   /** Sends one command line (CRLF added) and reads the reply. */
@@ -93,26 +42,7 @@ export class RawSmtp {
   async startTls(): Promise<void> {
     const r = await this.cmd('STARTTLS');
     if (r.code !== 220) throw new Error(`STARTTLS: ${r.text}`);
-    const raw = this.socket;
-    raw.removeAllListeners('data');
-    raw.removeAllListeners('close');
-    const secure = tlsConnect({ socket: raw, rejectUnauthorized: false });
-    await new Promise<void>((resolve, reject) => {
-      secure.once('secureConnect', () => resolve());
-      secure.once('error', reject);
-    });
-    this.socket = secure;
-    this.attach();
-  }
-
-  async waitClosed(timeoutMs = 5000): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.closed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    return this.closed;
-  }
-
-  close(): void {
-    this.socket.destroy();
+    await this.upgradeTls();
   }
 }
 

@@ -56,6 +56,12 @@ export async function startTestServer(overrides: DeepPartial<Config> & Record<st
   await addUser(s, 'bob@example.test', PASSWORD, cred);
   await addUser(s, 'carol@other.test', PASSWORD, cred);
   await addAlias(s, 'sales@example.test', ['alice@example.test', 'bob@example.test']);
+  return runningServer(app, dir);
+}
+
+/** The test view of a running app: its ports, a user's mailbox contents, and a close that cleans up. */
+export function runningServer(app: RunningApp, dir: string): TestServer {
+  const s = app.store;
   return {
     app,
     dir,

@@ -2,12 +2,13 @@
  * Outbound test harness: mailwarden instances with their own domains and data directories on
  * loopback addresses (127.0.0.x), a static lab zone, and a scriptable fake SMTP server.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateConfig } from '../../src/config/load.ts';
-import { startApp, type RunningApp } from '../../src/app/app.ts';
+import { startApp } from '../../src/app/app.ts';
+import { runningServer, type TestServer } from '../helpers/server.ts';
 import { SqliteStore } from '../../src/store/sqlite/store.ts';
 import { createLogger, silentLogger } from '../../src/lib/logger.ts';
 import { addDomain, addUser } from '../../src/directory/accounts.ts';
@@ -16,13 +17,8 @@ import { formatZone, recordsToPublish } from '../../src/dns/publish.ts';
 
 export const PASSWORD = 'correct horse battery';
 
-export interface Instance {
-  app: RunningApp;
-  dir: string;
-  port(name: RunningApp['endpoints'][number]['name']): number;
-  mailbox(address: string, name?: string): Promise<string[]>;
-  close(): Promise<void>;
-}
+/** A running instance: the same view as startTestServer's. */
+export type Instance = TestServer;
 
 /** A data directory with domains (DKIM keys made by addDomain) and users, not started yet. */
 export async function prepareData(domains: string[], users: string[]): Promise<{ dir: string; dkimZone: (domain: string, mxHost: string, ip: string) => Promise<string> }> {
@@ -51,28 +47,7 @@ export async function startInstance(dir: string, config: Record<string, unknown>
   };
   const cfg = validateConfig(raw, 'test', dir, {});
   const app = await startApp(cfg, process.env.TEST_LOG ? createLogger('debug') : silentLogger());
-  const s = app.store;
-  return {
-    app,
-    dir,
-    port(name) {
-      const e = app.endpoints.find((x) => x.name === name);
-      if (!e) throw new Error(`no ${name} listener`);
-      return e.address.port;
-    },
-    async mailbox(address, name = 'INBOX') {
-      const u = await s.getUser(address);
-      if (!u) throw new Error(`no user ${address}`);
-      const mb = await s.getMailbox(u.id, name);
-      const out: string[] = [];
-      for (const m of await s.listMessages(mb!.id)) out.push((await s.readBlob(m.blobId)).toString('utf8'));
-      return out;
-    },
-    async close() {
-      await app.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return runningServer(app, dir);
 }
 
 /** Polls `fn` until it returns a truthy value (or throws after `ms`). */

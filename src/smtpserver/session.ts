@@ -12,7 +12,7 @@ import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../lib/logger.ts';
-import { isLoopback } from '../lib/net.ts';
+import { isLoopback, normalizeIp } from '../lib/net.ts';
 import { formatReply, replies, type Reply } from '../smtp/replies.ts';
 import { DataDecoder } from '../smtp/data.ts';
 import { parsePathArgument, type MailboxAddress, type ParsedPath } from '../mail/address.ts';
@@ -73,7 +73,7 @@ export class SmtpSession {
     this.ctx = {
       id,
       mode: opts.mode,
-      remoteIp: normalize(socket.remoteAddress ?? '?'),
+      remoteIp: normalizeIp(socket.remoteAddress ?? '?'),
       remotePort: socket.remotePort ?? 0,
       localPort: socket.localPort ?? 0,
       helo: null,
@@ -506,8 +506,4 @@ export class SmtpSession {
     if (r === 'continue') this.state = 'auth';
     else if (r === 'failed') this.countError();
   }
-}
-
-function normalize(ip: string): string {
-  return ip.startsWith('::ffff:') && /^\d+\.\d+\.\d+\.\d+$/.test(ip.slice(7)) ? ip.slice(7) : ip;
 }

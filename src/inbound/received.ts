@@ -3,18 +3,11 @@
  * RFC 3848 (SMTP, ESMTP, ESMTPS, ESMTPA, ESMTPSA).
  */
 import type { SessionContext } from './types.ts';
+import { rfc5322Date } from '../mail/date.ts';
 
 export function protocolName(ctx: SessionContext): string {
   if (!ctx.esmtp) return 'SMTP';
   return `ESMTP${ctx.tls ? 'S' : ''}${ctx.user ? 'A' : ''}`;
-}
-
-/** RFC 5322 §3.3 date-time, e.g. "Sat, 28 Nov 2026 16:00:00 +0000". */
-export function rfc5322Date(d: Date): string {
-  const days = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${days[d.getUTCDay()]}, ${d.getUTCDate()} ${months[d.getUTCMonth()]} ${d.getUTCFullYear()} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`;
 }
 
 export function receivedHeader(ctx: SessionContext, id: string, hostname: string, recipients: string[], date: Date): string {

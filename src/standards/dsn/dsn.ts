@@ -9,6 +9,7 @@
  * RFC 5321 §4.5.5) is the queue's decision, not this module's.
  */
 import { randomBytes } from 'node:crypto';
+import { rfc5322Date } from '../../mail/date.ts';
 
 export type DsnAction = 'failed' | 'delayed';
 
@@ -39,14 +40,6 @@ export interface DsnInput {
   /** The original header section, raw. */
   originalHeaders: Buffer;
   date?: Date;
-}
-
-/** RFC 5322 §3.3 date-time in UTC (standards/ imports nothing above mail/, so it is here). */
-function rfc5322Date(d: Date): string {
-  const days = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${days[d.getUTCDay()]}, ${d.getUTCDate()} ${months[d.getUTCMonth()]} ${d.getUTCFullYear()} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`;
 }
 
 const nonAscii = (s: string | Buffer) => (typeof s === 'string' ? /[^\x00-\x7f]/.test(s) : s.some((b) => b > 0x7f));

@@ -88,7 +88,7 @@ test('CLI: errors are one readable line and exit status 1', async (t) => {
     [['user', 'add', 'x@unknown.test', '--password-stdin'], /unknown\.test is not a local domain/, 'a long password\n'],
     [['user', 'add', 'y@example.test', '--password-stdin'], /at least 8 characters/, 'short\n'],
     [['alias', 'add', 'z@example.test', 'ghost@example.test'], /alias target ghost@example\.test is not a local user/],
-    [['domain', 'del', 'example.test'], /still has 2 user\(s\) and 1 alias\(es\)/],
+    [['domain', 'del', 'example.test'], /still has 2 user\(s\), 1 alias\(es\) and 0 list\(s\)/],
     [['user', 'del', 'nobody@example.test'], /no such user/],
   ];
   for (const [args, expected, stdin] of cases) {

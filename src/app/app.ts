@@ -14,6 +14,7 @@ import { Directory } from '../directory/directory.ts';
 import { LoginThrottle } from '../directory/throttle.ts';
 import { RecentLogins } from '../directory/recent-logins.ts';
 import { InboundPipeline } from '../inbound/pipeline.ts';
+import { reportMailboxMatcher } from '../inbound/stages/dmarc-reports.ts';
 import { SmtpServer, type ListenerSpec } from '../smtpserver/server.ts';
 import { loadTls, type TlsMaterial } from '../tls/certificates.ts';
 import { Pop3Server } from '../pop3/server.ts';
@@ -25,6 +26,11 @@ import { createQueueRunner, dkimKeySource, resolverFromConfig } from './outbound
 import { dmarcReportDeps, scheduleDmarcReports } from './dmarc-reports.ts';
 import { durationMs } from '../lib/duration.ts';
 import { trainStored } from '../junk/message.ts';
+import { attachmentsOptions, phishingOptions } from './content-policy.ts';
+import { loadSecret } from '../lib/secret.ts';
+import { publishedPolicy } from '../standards/dmarc/policy.ts';
+import { webApp } from '../web/app.ts';
+import { WebServer } from '../web/server.ts';
 
 export function openStore(config: Config): Store {
   return new SqliteStore({ dataDir: config.data_dir });
@@ -38,7 +44,7 @@ export interface RunningApp {
   pop3: Pop3Server;
   imap: ImapServer;
   /** Bound addresses by listener name (ports resolved when configured as 0). */
-  endpoints: Array<{ name: 'mx' | 'submission' | 'submissions' | 'pop3' | 'pop3s' | 'imap' | 'imaps'; address: HostPort }>;
+  endpoints: Array<{ name: 'mx' | 'submission' | 'submissions' | 'pop3' | 'pop3s' | 'imap' | 'imaps' | 'https'; address: HostPort }>;
   /** The DNS resolver ([dns]) shared by delivery and, later, SPF/DKIM/DMARC. */
   resolver: Resolver;
   /** The outbound queue runner (started when [outbound] enabled). */
@@ -55,7 +61,9 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
   // Mailbox changes (delivery, POP3, IMAP) reach the IMAP sessions that have the mailbox open.
   const events = new MailboxEvents((err) => logger.error({ err }, 'mailbox event listener failed'));
   const store = observeStore(openStore(config), events);
-  const directory = new Directory(store, { subaddressSeparator: config.subaddress_separator });
+  const srs = { secret: loadSecret(config.forwarding.srs_secret_file || join(config.data_dir, 'srs.key')), maxAgeDays: config.forwarding.srs_max_age_days };
+  const unsubscribeSecret = loadSecret(join(config.data_dir, 'lists.key'));
+  const directory = new Directory(store, { subaddressSeparator: config.subaddress_separator, srs });
   const tls = await loadTls({ cert: config.tls.cert, key: config.tls.key, dataDir: config.data_dir, hostname: config.hostname });
   const a = config.auth;
   const throttle = new LoginThrottle({
@@ -70,8 +78,20 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
   const queue = createQueueRunner({ config, store, directory, resolver, logger });
   const pipeline = new InboundPipeline({ directory, store, logger, hostname: config.hostname, dkimKeys: dkimKeySource(store), onQueued: () => queue.wake(),
     authenticate: config.dmarc.enabled ? { resolver, trustedSealers: config.arc.trusted_sealers, trustedForwarders: config.dmarc.trusted_forwarders } : undefined,
-    classify: config.spam.enabled ? spamOptions(config, store) : undefined,
+    classify: config.spam.enabled ? { ...spamOptions(config, store), spool: { spoolDir, memoryLimit: config.limits.memory_spool_bytes } } : undefined,
+    attachments: attachmentsOptions(config),
+    phishing: phishingOptions(config, store),
+    dmarcReports: config.dmarc.report_mailbox.length ? { isReportMailbox: reportMailboxMatcher(config.dmarc.report_mailbox) } : undefined,
+    redistribute: {
+      keysFor: dkimKeySource(store),
+      srs,
+      spool: { spoolDir, memoryLimit: config.limits.memory_spool_bytes },
+      unsubscribe: { secret: unsubscribeSecret, baseUrl: publicUrl(config) },
+      dmarcPolicyOf: (domain) => publishedPolicy(resolver, domain),
+      resolver,
+    },
   });
+  const web = new WebServer(webApp({ store, unsubscribeSecret, logger }), { tls: { cert: tls.cert, key: tls.key, minVersion: config.tls.min_version } });
   const smtp = new SmtpServer({
     hostname: config.hostname,
     tls: { cert: tls.cert, key: tls.key, minVersion: config.tls.min_version, honorCipherOrder: true },
@@ -98,6 +118,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     plaintextAuth: a.plaintext,
     auth: { directory, store, throttle, cramMd5: a.cram_md5, recentLogins },
     mailboxes: { store, events, maxMailboxes: config.imap.max_mailboxes, ...junkTraining(config, store, logger) },
+    spool: { dir: spoolDir, memoryLimit: config.limits.memory_spool_bytes },
     logger,
   });
   const endpoints: RunningApp['endpoints'] = [];
@@ -129,7 +150,13 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
         logger.info({ listener: name, host: bound.address.host, port: bound.address.port }, 'listening');
       }
     }
+    for (const s of config.listen.https) {
+      const bound = await web.listen(parseHostPort(s) as HostPort);
+      endpoints.push({ name: 'https', address: bound.address });
+      logger.info({ listener: 'https', host: bound.address.host, port: bound.address.port }, 'listening');
+    }
   } catch (e) {
+    await web.close();
     await imap.close(0);
     await pop3.close(0);
     await smtp.close(0);
@@ -153,12 +180,20 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     resolver,
     queue,
     async close() {
-      await Promise.all([smtp.close(), pop3.close(), imap.close()]);
+      await Promise.all([smtp.close(), pop3.close(), imap.close(), web.close()]);
       await dmarcReports.stop();
       await queue.stop();
       await store.close();
     },
   };
+}
+
+/** The public base URL of the https listener, for links in mail ([lists] public_url). */
+function publicUrl(config: Config): string {
+  if (config.lists.public_url) return config.lists.public_url;
+  const first = config.listen.https[0];
+  const port = first ? (parseHostPort(first) as HostPort).port : 443;
+  return `https://${config.hostname}${port === 443 ? '' : `:${port}`}`;
 }
 
 /** Stage "classify" options from [spam]. */

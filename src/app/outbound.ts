@@ -43,6 +43,7 @@ export function deliveryOptions(config: Config): DeliveryOptions {
     requireTls: o.require_tls,
     verify: o.verify_certificates,
     ca: o.tls_ca_file ? readPems(o.tls_ca_file) : [],
+    sourceAddress: o.source_address,
   };
 }
 
@@ -66,6 +67,8 @@ export function localResolver(directory: Directory): (address: string) => Promis
     if ('error' in a) return { kind: 'unknown' };
     const r = await directory.resolveRecipient(a);
     if (r.kind === 'not-local') return { kind: 'remote' };
+    // A forwarded message (SRS sender, docs/forwarding.md) bounced: the DSN goes to the original sender.
+    if (r.kind === 'srs') return { kind: 'remote', address: r.address };
     if (r.kind === 'local' && r.users.length) return { kind: 'local', userIds: r.users.map((u) => u.id) };
     return { kind: 'unknown' };
   };

@@ -4,10 +4,10 @@ import { addAlias } from '../directory/accounts.ts';
 import { fail, printJson, printTable, withStore, type GlobalOptions, UsageError } from './common.ts';
 
 export function registerAlias(program: Command, global: () => GlobalOptions): void {
-  const cmd = program.command('alias').description('manage aliases (an address delivering to one or more local users)');
+  const cmd = program.command('alias').description('manage aliases (an address delivering to local users and/or forwarding to external addresses with SRS and an ARC seal)');
   cmd
     .command('add <source> <targets...>')
-    .description('add an alias; source "@domain" is an explicit catch-all for that domain')
+    .description('add an alias; source "@domain" is an explicit catch-all for that domain; targets outside our domains are forwarded to (docs/forwarding.md)')
     .action((source: string, targets: string[]) =>
       withStore(global(), async (store) => {
         const a = await addAlias(store, source, targets);

@@ -5,7 +5,9 @@ import { resolverFromConfig } from '../app/outbound.ts';
 import { dmarcReportDeps, sendDmarcReports } from '../app/dmarc-reports.ts';
 import { parseDuration } from '../lib/duration.ts';
 import { silentLogger, createLogger } from '../lib/logger.ts';
-import { fail, printJson, withStore, type GlobalOptions, UsageError } from './common.ts';
+import { fail, printJson, printTable, withStore, type GlobalOptions, UsageError } from './common.ts';
+import type { IncomingDmarcReportSummary } from '../store/ports.ts';
+import { normalizeDomain } from '../mail/address.ts';
 
 /** --since: an ISO date/time, or a duration back from now ("2d"). */
 export function parseSince(s: string, now = Date.now()): number {
@@ -16,8 +18,73 @@ export function parseSince(s: string, now = Date.now()): number {
   return t;
 }
 
+const isoSeconds = (t: number | null) => (t === null ? null : new Date(t * 1000).toISOString());
+const day = (t: number | null) => (t === null ? '' : new Date(t * 1000).toISOString().slice(0, 10));
+const minute = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+
+/** One incoming report for `dmarc reports --json`. */
+export function incomingReportJson(r: IncomingDmarcReportSummary) {
+  return {
+    id: r.id,
+    receivedAt: new Date(r.receivedAt).toISOString(),
+    status: r.status,
+    reason: r.reason,
+    reporter: r.orgName,
+    email: r.email,
+    reportId: r.reportId,
+    domain: r.policyDomain,
+    begin: isoSeconds(r.begin),
+    end: isoSeconds(r.end),
+    messages: r.totals.messages,
+    dmarcPass: r.totals.dmarcPass,
+    dmarcFail: r.totals.dmarcFail,
+    disposition: r.totals.disposition,
+    part: r.part,
+    messageId: r.messageId,
+    mailFrom: r.mailFrom,
+    recipients: r.recipients,
+    carrierDmarc: r.authResult,
+  };
+}
+
+function statusText(r: IncomingDmarcReportSummary): string {
+  const carrier = r.authResult !== null && r.authResult !== 'pass' ? `, carrier dmarc=${r.authResult}` : '';
+  return r.status === 'ok' ? `ok${carrier}` : `MALFORMED ${r.part}: ${r.reason ?? ''}${carrier}`;
+}
+
 export function registerDmarc(program: Command, global: () => GlobalOptions): void {
   const cmd = program.command('dmarc').description('DMARC aggregate reports');
+  cmd
+    .command('reports')
+    .description('the aggregate reports other receivers sent to our [dmarc] report_mailbox addresses, newest first: reporter, report id, date range, domain, messages passing and failing DMARC, what the receiver did (none/quarantine/reject), and malformed ones flagged with the reason (docs/dmarc.md)')
+    .option('--domain <domain>', 'only reports about this domain (and malformed ones sent to an address in it)')
+    .option('--limit <n>', 'at most this many', '100')
+    .option('--json', 'JSON output')
+    .action((o: { domain?: string; limit: string; json?: boolean }) =>
+      withStore(global(), async (store) => {
+        const limit = Number(o.limit);
+        if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive whole number, not ${JSON.stringify(o.limit)}`);
+        let domain: string | undefined;
+        if (o.domain !== undefined) {
+          const d = normalizeDomain(o.domain);
+          if (typeof d !== 'string') throw new UsageError(d.error);
+          domain = d;
+        }
+        const reports = await store.dmarcIncoming.list(domain === undefined ? { limit } : { domain, limit });
+        if (o.json) return printJson(reports.map(incomingReportJson));
+        if (!reports.length) {
+          process.stdout.write(`no DMARC aggregate reports received${domain ? ` for ${domain}` : ''}\n`);
+          return;
+        }
+        printTable(
+          reports.map((r) => [
+            String(r.id), minute(r.receivedAt), r.orgName ?? '', r.reportId ?? '', r.policyDomain ?? '', r.begin === null ? '' : `${day(r.begin)}..${day(r.end)}`,
+            String(r.totals.messages), String(r.totals.dmarcPass), String(r.totals.dmarcFail),
+            `${r.totals.disposition.none}/${r.totals.disposition.quarantine}/${r.totals.disposition.reject}`, statusText(r),
+          ]),
+          ['ID', 'RECEIVED (UTC)', 'REPORTER', 'REPORT ID', 'DOMAIN', 'DATES', 'MESSAGES', 'PASS', 'FAIL', 'NONE/QUAR/REJ', 'STATUS'],
+        );
+      }).catch(fail));
   cmd
     .command('send-reports')
     .description('queue aggregate reports of the DMARC evaluations not yet reported to the rua= addresses of each domain (a running server delivers them)')

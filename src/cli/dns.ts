@@ -42,18 +42,22 @@ export function registerDns(program: Command, global: () => GlobalOptions): void
     .description('print the DNS records to publish for a local domain: MX, SPF, DKIM (both keys), DMARC')
     .option('--json', 'JSON output')
     .option('--ip <address>', 'this server\'s public IPv4/IPv6 address (repeatable): explicit SPF terms and A/AAAA for the MX host', collect, [])
-    .action((domain: string, o: { json?: boolean; ip: string[] }) =>
+    .option('--dmarc-policy <p>', 'the DMARC policy to publish: none (default: monitor first), quarantine or reject')
+    .action((domain: string, o: { json?: boolean; ip: string[]; dmarcPolicy?: string }) =>
       withStore(global(), async (store, cfg) => {
         const d = normalizeDomain(domain);
         if (typeof d !== 'string') throw new UsageError(d.error);
         if (!(await store.getDomain(d))) throw new UsageError(`${d} is not a local domain; add it with: mailwarden domain add ${d}`);
         for (const ip of o.ip) if (!isIP(ip)) throw new UsageError(`--ip ${ip} is not an IP address`);
+        const policy = o.dmarcPolicy ?? 'none';
+        if (policy !== 'none' && policy !== 'quarantine' && policy !== 'reject') throw new UsageError(`--dmarc-policy must be none, quarantine or reject, not ${JSON.stringify(policy)}`);
         const keys = await ensureDkimKeys(store, d);
         const published = recordsToPublish({
           domain: d,
           mxHost: cfg.hostname.toLowerCase(),
           ips: o.ip,
           dkim: keys.map((k) => ({ selector: k.selector, txt: dkimTxtValue(k.algorithm, k.publicKey) })),
+          dmarcPolicy: policy,
         });
         if (o.json) return printJson(published);
         process.stdout.write(formatZone(published));

@@ -15,7 +15,7 @@ function load(toml: string) {
 
 test('defaults: loopback high ports, TLS required for AUTH, data_dir resolved', () => {
   const c = validateConfig({}, 'x', '/srv', {});
-  assert.deepEqual(c.listen, { mx: ['127.0.0.1:2525'], submission: ['127.0.0.1:5870'], submissions: ['127.0.0.1:4650'], pop3: ['127.0.0.1:1100'], pop3s: ['127.0.0.1:9950'], imap: ['127.0.0.1:1430'], imaps: ['127.0.0.1:9930'] });
+  assert.deepEqual(c.listen, { mx: ['127.0.0.1:2525'], submission: ['127.0.0.1:5870'], submissions: ['127.0.0.1:4650'], pop3: ['127.0.0.1:1100'], pop3s: ['127.0.0.1:9950'], imap: ['127.0.0.1:1430'], imaps: ['127.0.0.1:9930'], https: ['127.0.0.1:8443'] });
   assert.equal(c.auth.plaintext, 'never');
   assert.equal(c.auth.cram_md5, false);
   assert.equal(c.data_dir, '/srv/data');

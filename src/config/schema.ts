@@ -4,8 +4,10 @@
  * the example and the docs cannot drift apart.
  */
 import { z } from 'zod';
+import { isIP } from 'node:net';
 import { parseHostPort } from '../lib/net.ts';
 import { DURATION_PATTERN } from '../lib/duration.ts';
+import { DEFAULT_BLOCKED_EXTENSIONS } from '../attachments/names.ts';
 
 const listenList = (doc: string, def: string[]) =>
   z
@@ -50,6 +52,10 @@ export const listenSchema = z
     imaps: listenList(
       'IMAP over implicit TLS (RFC 8314, port 993 in production).',
       ['127.0.0.1:9930'],
+    ),
+    https: listenList(
+      'HTTPS listeners (port 443 in production, same TLS certificate): today the mailing lists\' one-click unsubscribe endpoint (RFC 8058).',
+      ['127.0.0.1:8443'],
     ),
   })
   .strict()
@@ -182,6 +188,11 @@ export const outboundSchema = z
       .default({})
       .describe('Lab routing: deliver to this port instead of `port` when an MX host resolves to this IP address, e.g. { "127.0.0.2" = 2526 }. Lets several mailwarden instances share one host.'),
     helo: z.string().default('').describe('Name sent in EHLO. Empty: the top-level hostname.'),
+    source_address: z
+      .string()
+      .refine((v) => v === '' || isIP(v) !== 0, 'must be an IP address of this host, or empty')
+      .default('')
+      .describe('Local IP address outbound connections are made from (Postfix smtp_bind_address), so receivers check SPF against it; it must be one of this host\'s addresses. Empty: the system chooses. The lab gives each instance its own 127.0.0.x.'),
     retry_schedule: z
       .array(z.string().regex(DURATION_PATTERN, 'must be a duration like "5m"'))
       .min(1)
@@ -212,6 +223,10 @@ export const dmarcSchema = z
     trusted_forwarders: z.array(z.string()).default([]).describe('Client IP addresses (e.g. your own backup MX or a forwarding service) whose mail is delivered even when it fails DMARC; the override is noted in Authentication-Results.'),
     report_interval: duration('How often aggregate reports (RFC 7489 §7.2) of the recorded DMARC evaluations are sent to the rua= addresses of the domains that ask for them; also `mailwarden dmarc send-reports`. "0": never on a schedule.', '24h'),
     report_from: z.string().regex(/^$|^[^@\s]+@[^@\s]+$/, 'must be an e-mail address').default('').describe('From (and envelope sender) of the aggregate reports we send. Empty: postmaster@ the domain of `hostname` (its Organizational Domain). Reports are DKIM-signed when that domain is one of ours.'),
+    report_mailbox: z
+      .array(z.string().regex(/^[^@\s<>]+@(<domain>|[^@\s<>]+)$/, 'must be an address like dmarc-reports@<domain> or dmarc@example.org'))
+      .default(['postmaster@<domain>'])
+      .describe('Where other receivers send us DMARC aggregate reports (the rua= address we publish; `dns records` publishes postmaster@). Mail to these addresses that carries a report (an XML, gzip or ZIP attachment, or the Subject "Report Domain: ...") is parsed and stored for `mailwarden dmarc reports`; a broken one is stored flagged with the reason. `<domain>` stands for every local domain. The address must still be a user or alias: its owners get the message as usual. [] turns this off. See docs/dmarc.md.'),
   })
   .strict()
   .prefault({})
@@ -241,6 +256,69 @@ export const spamSchema = z
   .prefault({})
   .describe('The Bayesian spam filter on the MX. See docs/spam.md.');
 
+export const forwardingSchema = z
+  .object({
+    srs_secret_file: z.string().default('').describe('The SRS key (HMAC secret) for rewriting the envelope sender of forwarded mail; created with 32 random bytes on first start. Empty: <data_dir>/srs.key. Keep it when moving servers, or bounces to addresses rewritten before the move are refused.'),
+    srs_max_age_days: z.number().int().min(1).max(1000).default(21).describe('How many days a rewritten (SRS) address accepts the bounce of a forwarded message.'),
+  })
+  .strict()
+  .prefault({})
+  .describe('Aliases that forward to external addresses: SRS and ARC sealing. See docs/forwarding.md.');
+
+export const listsSchema = z
+  .object({
+    public_url: z.string().regex(/^$|^https:\/\/[^\s/]+(\/[^\s]*)?$/, 'must be an https:// URL').default('').describe('The public https:// base URL of this server\'s [listen] https endpoint, for the one-click unsubscribe links in list mail (RFC 8058). Empty: https://<hostname>:<port of the first https listener> (443 is left out).'),
+  })
+  .strict()
+  .prefault({})
+  .describe('Mailing lists (`mailwarden list`). See docs/lists.md.');
+
+export const phishingSchema = z
+  .object({
+    enabled: z.boolean().default(true).describe('Look for phishing signals in every message the MX receives (src/phishing, docs/phishing.md): display-name tricks, look-alike domains, links whose text and target differ, first contact. Adds the X-Mailwarden-Phishing header (signals and the spam score they raise); never refuses a message.'),
+    protected_brands: z.array(z.string().min(1).max(128)).max(500).default([]).describe('Brand or organisation names that mail from outside may not use as a display name, e.g. ["Seccamp Bank"]: "Seccamp Bank Official" <x@elsewhere.test> is flagged unless the address is in protected_domains or a local domain. Compared by Unicode confusable skeleton, as whole words.'),
+    protected_domains: z.array(z.string().min(1).max(253)).max(500).default([]).describe('Domains of those brands (and any domain worth protecting besides the local ones), e.g. ["seccampbank.test"]: mail from them may use a brand name, and names that imitate them (confusable characters, Punycode, one or two typos, any suffix) are flagged as look-alikes. Local domains are always protected.'),
+    protected_names: z.array(z.string().min(1).max(128)).max(500).default([]).describe('Person names that mail from outside may not use as a display name (CEO fraud), besides every local user\'s display name (`user add --name`).'),
+    first_contact: z.boolean().default(true).describe('Flag senders none of the recipients has exchanged mail with (the correspondents store: addresses users sent to, and senders of mail they received without a warning). A weak signal alone.'),
+    junk: z.boolean().default(true).describe('Deliver to Junk when the spam score raised by the signals reaches [spam] junk_threshold (alone, only a look-alike of a local domain does). false: only add the header.'),
+  })
+  .strict()
+  .prefault({})
+  .describe('Phishing signals on the MX, added to the spam score and shown as warnings. See docs/phishing.md.');
+
+const attachmentAction = (doc: string, def: 'flag' | 'junk' | 'reject') => z.enum(['flag', 'junk', 'reject']).default(def).describe(doc);
+
+export const attachmentsSchema = z
+  .object({
+    enabled: z.boolean().default(true).describe('Check the attachments of every message, on the MX and on submission (src/attachments, docs/phishing.md): executable and script files by name and by content, also inside ZIP archives; Office macros; encrypted archives. Users cannot send what the MX would refuse.'),
+    action: z.enum(['reject', 'junk']).default('reject').describe('What a blocked attachment (blocked extension or content, bidirectional-override name, virus) does on the MX: "reject" refuses the message at the end of DATA with 550 5.7.1 naming the file; "junk" delivers it to Junk. On submission it is always refused.'),
+    blocked_extensions: z
+      .array(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'an extension without the dot, lower case, e.g. "exe"'))
+      .default([...DEFAULT_BLOCKED_EXTENSIONS])
+      .describe('File name extensions (without the dot) refused wherever they appear: as an attachment, as a double extension ("invoice.pdf.exe"), or inside an archive.'),
+    blocked_content: z
+      .array(z.enum(['pe', 'elf', 'macho', 'script', 'lnk', 'disk-image', 'msi', 'jar']))
+      .default(['pe', 'elf', 'macho', 'script', 'lnk', 'disk-image', 'msi', 'jar'])
+      .describe('File contents refused whatever their name, recognised by their first octets: pe (Windows programs), elf, macho (and Java classes), script ("#!"), lnk (Windows shortcuts), disk-image (ISO 9660/UDF/VHD), msi, jar (ZIP with META-INF/MANIFEST.MF).'),
+    macros: attachmentAction('Office documents with macros (OOXML vbaProject.bin, .docm/.xlsm..., OLE2 VBA projects, OpenDocument Basic): "flag" lists them in X-Mailwarden-Attachments; "junk"; "reject".', 'flag'),
+    encrypted_archives: attachmentAction('ZIP archives with encrypted entries (their content cannot be checked; names still are): "flag", "junk" or "reject".', 'flag'),
+    unscannable: attachmentAction('Attachments a limit stopped checking (archives nested deeper than max_archive_depth, more than max_archive_entries entries, more inflated data than max_inflate_bytes: zip bombs, too many MIME parts): "flag", "junk" or "reject".', 'reject'),
+    max_scan_bytes: z.number().int().min(64 * KiB).max(256 * MiB).default(8 * MiB).describe('Decoded octets of one attachment held for checking; of a larger one the first max_scan_bytes and the last 1 MiB (where a ZIP keeps its directory) are checked. Also the largest archive entry inflated to look inside it.'),
+    max_archive_depth: z.number().int().min(1).max(10).default(3).describe('Archives inside archives opened: an attached ZIP is level 1.'),
+    max_archive_entries: z.number().int().min(1).max(1_000_000).default(10_000).describe('Entries one archive may list.'),
+    max_inflate_bytes: z.number().int().min(1 * MiB).max(1024 * MiB).default(32 * MiB).describe('Octets inflated from archives per message, all attachments together: a zip bomb stops here.'),
+    clamd: z
+      .string()
+      .regex(/^$|^\/.+|^unix:\/.+|^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'must be "host:port" or an absolute unix socket path')
+      .default('')
+      .describe('Optional ClamAV daemon to scan each message (INSTREAM): "127.0.0.1:3310" or "/run/clamav/clamd.ctl". Empty: none (never required).'),
+    clamd_timeout: duration('Time allowed for one clamd scan.', '30s'),
+    clamd_on_error: z.enum(['tempfail', 'accept']).default('tempfail').describe('When clamd cannot be reached or fails: "tempfail" answers 451 4.3.0 so the sender retries later; "accept" delivers (noting clamd=error in X-Mailwarden-Attachments).'),
+  })
+  .strict()
+  .prefault({})
+  .describe('Attachment policy on the MX and on submission. See docs/phishing.md.');
+
 export const configSchema = z
   .object({
     hostname: z
@@ -262,6 +340,10 @@ export const configSchema = z
     dmarc: dmarcSchema,
     arc: arcSchema,
     spam: spamSchema,
+    phishing: phishingSchema,
+    attachments: attachmentsSchema,
+    forwarding: forwardingSchema,
+    lists: listsSchema,
   })
   .strict();
 

@@ -28,6 +28,8 @@ export interface DeliveryOptions {
   requireTls: boolean;
   verify: 'record' | 'require';
   ca: string[];
+  /** Local address to connect from ('' or absent: the system chooses). */
+  sourceAddress?: string;
 }
 
 export function smtpDeliveryAgent(resolver: Resolver, opts: DeliveryOptions, logger: Logger): DeliveryAgent {

@@ -31,6 +31,8 @@ export interface SessionOptions {
   verify: 'record' | 'require';
   /** Extra trusted CA certificates (PEM). */
   ca: string[];
+  /** Local address to connect from ('' or absent: the system chooses). */
+  sourceAddress?: string;
 }
 
 /** The outcome for one recipient of one transaction. */
@@ -89,7 +91,7 @@ function oneLine(s: string): string {
 
 function openSocket(opts: SessionOptions): Promise<Socket | { error: string }> {
   return new Promise((resolve) => {
-    const s = netConnect({ host: opts.ip, port: opts.port });
+    const s = netConnect({ host: opts.ip, port: opts.port, ...(opts.sourceAddress ? { localAddress: opts.sourceAddress } : {}) });
     const timer = setTimeout(() => {
       s.destroy();
       resolve({ error: `connection to ${opts.ip}:${opts.port} timed out` });

@@ -3,19 +3,30 @@
  * addresses a user may send as, and password checks. Reads the store on every call (no cache), so
  * CLI changes take effect in a running server at once.
  */
-import type { Store, User } from '../store/ports.ts';
+import type { MailingList, Store, User } from '../store/ports.ts';
 import { canonical, type MailboxAddress } from '../mail/address.ts';
+import { isSrsLocalPart, srsReverse, type SrsOptions } from '../standards/srs/srs.ts';
 import { verifyPassword } from './password.ts';
 
 export type RecipientResolution =
-  | { kind: 'local'; users: User[]; via: 'user' | 'alias' | 'catch-all' }
+  /** Local users, plus external addresses an alias forwards to (SRS + ARC, docs/forwarding.md). */
+  | { kind: 'local'; users: User[]; forwards: string[]; via: 'user' | 'alias' | 'catch-all' | 'list-owner' }
+  /** A mailing list's posting address. */
+  | { kind: 'list'; list: MailingList }
+  /** An SRS address we issued: a bounce to it goes back to `address` (the original sender). */
+  | { kind: 'srs'; address: string }
+  | { kind: 'srs-invalid'; reason: string }
   | { kind: 'unknown-user' }
   | { kind: 'not-local' };
 
 export interface DirectoryOptions {
   /** RFC 5233-style subaddress separator ("+"), or '' to disable. */
   subaddressSeparator: string;
+  /** SRS key and lifetime; without it SRS addresses are unknown users. */
+  srs?: SrsOptions;
 }
+
+const domainOf = (address: string) => address.slice(address.lastIndexOf('@') + 1);
 
 export class Directory {
   private readonly store: Store;
@@ -42,20 +53,40 @@ export class Directory {
   async resolveRecipient(a: MailboxAddress): Promise<RecipientResolution> {
     if (!(await this.isLocalDomain(a.domain))) return { kind: 'not-local' };
     const addr = canonical(a);
+    if (this.opts.srs && isSrsLocalPart(a.local)) {
+      const r = srsReverse(a.local, this.opts.srs);
+      return r.ok ? { kind: 'srs', address: r.address } : { kind: 'srs-invalid', reason: r.reason };
+    }
     for (const candidate of new Set([addr, this.base(addr)])) {
       const user = await this.store.getUser(candidate);
-      if (user) return { kind: 'local', users: [user], via: 'user' };
+      if (user) return { kind: 'local', users: [user], forwards: [], via: 'user' };
       const alias = await this.store.getAlias(candidate);
-      if (alias) return { kind: 'local', users: await this.usersOf(alias.targets), via: 'alias' };
+      if (alias) return { kind: 'local', ...(await this.targetsOf(alias.targets)), via: 'alias' };
+      const list = await this.store.lists.get(candidate);
+      if (list) return { kind: 'list', list };
+      // <list>-owner@ and <list>-bounces@ (the lists' envelope sender) reach the list's owner
+      const m = /^(.+)-(owner|bounces)@/.exec(candidate);
+      const owned = m ? await this.store.lists.get(`${m[1]}@${a.domain}`) : null;
+      if (owned) {
+        const owner = owned.owner ? await this.store.getUser(owned.owner) : null;
+        return owner ? { kind: 'local', users: [owner], forwards: [], via: 'list-owner' } : { kind: 'unknown-user' };
+      }
     }
     const catchAll = await this.store.getAlias(`@${a.domain}`);
-    if (catchAll) return { kind: 'local', users: await this.usersOf(catchAll.targets), via: 'catch-all' };
+    if (catchAll) return { kind: 'local', ...(await this.targetsOf(catchAll.targets)), via: 'catch-all' };
     return { kind: 'unknown-user' };
   }
 
-  private async usersOf(addresses: string[]): Promise<User[]> {
-    const users = await Promise.all(addresses.map((t) => this.store.getUser(t)));
-    return users.filter((u): u is User => u !== null);
+  /** Alias targets: local users, and addresses outside our domains (forwarded). */
+  private async targetsOf(addresses: string[]): Promise<{ users: User[]; forwards: string[] }> {
+    const users: User[] = [];
+    const forwards: string[] = [];
+    for (const t of addresses) {
+      const u = await this.store.getUser(t);
+      if (u) users.push(u);
+      else if (!(await this.isLocalDomain(domainOf(t)))) forwards.push(t);
+    }
+    return { users, forwards };
   }
 
   /**

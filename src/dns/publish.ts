@@ -17,6 +17,8 @@ export interface PublishInput {
   ips: string[];
   dkim: Array<{ selector: string; txt: string }>;
   ttl?: number;
+  /** DMARC p= (RFC 7489 §6.3). Default 'none': start by monitoring (the lab publishes the others). */
+  dmarcPolicy?: 'none' | 'quarantine' | 'reject';
 }
 
 export interface PublishedRecord {
@@ -73,9 +75,10 @@ export function recordsToPublish(input: PublishInput): Published {
   const spf = input.ips.length ? `v=spf1 ${[...v4.map((ip) => `ip4:${ip}`), ...v6.map((ip) => `ip6:${ip}`)].join(' ')} -all` : 'v=spf1 mx -all';
   txt(d, spf, 'SPF: only these hosts send mail for the domain (RFC 7208)');
   for (const k of input.dkim) txt(`${k.selector}._domainkey.${d}`, k.txt, `DKIM public key, selector ${k.selector} (RFC 6376 §3.6.1${k.txt.includes('k=ed25519') ? ', RFC 8463' : ''})`);
-  txt(`_dmarc.${d}`, `v=DMARC1; p=none; rua=mailto:postmaster@${d}`, 'DMARC policy with aggregate reports to postmaster (RFC 7489 §6.3)');
+  const policy = input.dmarcPolicy ?? 'none';
+  txt(`_dmarc.${d}`, `v=DMARC1; p=${policy}; rua=mailto:postmaster@${d}`, 'DMARC policy with aggregate reports to postmaster (RFC 7489 §6.3)');
+  if (policy === 'none') notes.push(`DMARC starts at p=none (monitor only). Once the reports to postmaster@${d} show that all your mail passes SPF or DKIM, move to p=quarantine and then p=reject.`);
   notes.push(
-    `DMARC starts at p=none (monitor only). Once the reports to postmaster@${d} show that all your mail passes SPF or DKIM, move to p=quarantine and then p=reject.`,
     'After `mailwarden dkim rotate`, publish the new key records before the old ones are removed; keep the old ones for a few days so mail in transit still verifies.',
   );
   return { domain: d, records, notes };

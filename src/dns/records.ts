@@ -4,7 +4,10 @@
  *
  * Implements the RDATA formats of RFC 1035 §3.3 (CNAME §3.3.1, MX §3.3.9, NS §3.3.11,
  * PTR §3.3.12, SOA §3.3.13, TXT §3.3.14) and §3.4.1 (A), RFC 3596 §2.2 (AAAA), RFC 6698 §2.1
- * (TLSA); RFC 2181 §8 (TTL is 0..2^31-1).
+ * (TLSA), RFC 4408 §3.1.1 (SPF, type 99: TXT's format; RFC 7208 §3.1 retired it, so checkers look
+ * only at TXT, but a lab zone can publish one to show that); RFC 2181 §8 (TTL is 0..2^31-1).
+ * Also the lab's failure rules (zone files only, never on the wire): a name whose queries fail
+ * with SERVFAIL or time out.
  *
  * Trusts: nothing; checkRecord() is run on every record a zone file, JSON zone or mock
  * supplies, and fromWire() drops records it cannot represent.
@@ -15,8 +18,18 @@ import type { Answer } from 'dns-packet';
 import { canonicalIPv6, normalizeName, reverseName } from './names.ts';
 import type { DnsAnswer, MxRecord, Resolver, TlsaRecord, TxtRecord } from './resolver.ts';
 
-export const RECORD_TYPES = ['A', 'AAAA', 'MX', 'TXT', 'PTR', 'TLSA', 'CNAME', 'NS', 'SOA'] as const;
+export const RECORD_TYPES = ['A', 'AAAA', 'MX', 'TXT', 'SPF', 'PTR', 'TLSA', 'CNAME', 'NS', 'SOA'] as const;
 export type RecordType = (typeof RECORD_TYPES)[number];
+
+/**
+ * A lab failure rule (zone files only): queries for `name` — every type, or only `types` — fail
+ * the way a broken server makes them fail: `servfail` (RCODE 2, RFC 1035 §4.1.1) or `timeout`
+ * (no answer at all). The Resolver port answers both `temperror`.
+ */
+export type FailureKind = 'servfail' | 'timeout';
+export type FailureRule = { name: string; kind: FailureKind; types: RecordType[] | null };
+/** The pseudo-types that write a failure rule in a zone file. */
+export const FAILURE_TYPES: Readonly<Record<string, FailureKind>> = { SERVFAIL: 'servfail', TIMEOUT: 'timeout' };
 
 /** RFC 1035 §3.3.9; exchange canonical ('' = root = null MX, RFC 7505). */
 export type MxData = { preference: number; exchange: string };
@@ -39,6 +52,8 @@ export type RecordDataMap = {
   MX: MxData;
   /** The <character-string>s, each ≤ 255 octets (RFC 1035 §3.3.14). */
   TXT: string[];
+  /** RFC 4408 §3.1.1: the same format as TXT. */
+  SPF: string[];
   PTR: string;
   CNAME: string;
   NS: string;
@@ -83,10 +98,11 @@ export function checkRecord(r: ZoneRecord): string | undefined {
       if (!isUint(r.data.preference, 0xffff)) return 'MX preference must be 0..65535';
       return isName(r.data.exchange) ? undefined : `invalid MX exchange ${String(r.data.exchange)}`;
     case 'TXT':
-      if (!Array.isArray(r.data) || r.data.length === 0) return 'TXT needs at least one string';
+    case 'SPF':
+      if (!Array.isArray(r.data) || r.data.length === 0) return `${r.type} needs at least one string`;
       for (const s of r.data) {
-        if (typeof s !== 'string') return 'TXT strings must be strings';
-        if (Buffer.byteLength(s) > MAX_CHARACTER_STRING) return 'TXT string longer than 255 octets (RFC 1035 §3.3)';
+        if (typeof s !== 'string') return `${r.type} strings must be strings`;
+        if (Buffer.byteLength(s) > MAX_CHARACTER_STRING) return `${r.type} string longer than 255 octets (RFC 1035 §3.3)`;
       }
       return undefined;
     case 'TLSA': {
@@ -125,11 +141,31 @@ export function toWire(r: ZoneRecord): Answer {
       return { ...base, type: 'MX', data: { preference: r.data.preference, exchange: wireName(r.data.exchange) } };
     case 'TXT':
       return { ...base, type: 'TXT', data: r.data.map((s) => Buffer.from(s)) };
+    case 'SPF':
+      // dns-packet knows type 99 by name only: its RDATA goes out as given (the TXT format).
+      return { ...base, type: 'SPF', data: characterStrings(r.data) } as unknown as Answer;
     case 'TLSA':
       return { ...base, type: 'TLSA', data: { ...r.data, certificate: Buffer.from(r.data.certificate, 'hex') } };
     case 'SOA':
       return { ...base, type: 'SOA', data: { ...r.data, mname: wireName(r.data.mname), rname: wireName(r.data.rname) } };
   }
+}
+
+/** RFC 1035 §3.3: <character-string>s on the wire, each a length octet and its bytes. */
+function characterStrings(strings: readonly string[]): Buffer {
+  return Buffer.concat(strings.flatMap((s) => [Buffer.from([Buffer.byteLength(s)]), Buffer.from(s)]));
+}
+
+/** The <character-string>s of a raw TXT-format RDATA, or undefined when a length runs past the end. */
+function readCharacterStrings(rdata: Buffer): string[] | undefined {
+  const out: string[] = [];
+  for (let i = 0; i < rdata.length; ) {
+    const len = rdata[i] as number;
+    if (i + 1 + len > rdata.length) return undefined;
+    out.push(rdata.subarray(i + 1, i + 1 + len).toString('utf8'));
+    i += 1 + len;
+  }
+  return out.length ? out : undefined;
 }
 
 /** A decoded dns-packet answer as a record, or undefined for types we do not model. */
@@ -138,6 +174,11 @@ export function fromWire(a: Answer): ZoneRecord | undefined {
   const name = normalizeName(a.name);
   if (name === undefined) return undefined;
   const ttl = a.ttl ?? 0;
+  if ((a.type as string) === 'SPF') {
+    const raw: unknown = (a as { data?: unknown }).data;
+    const data = Buffer.isBuffer(raw) ? readCharacterStrings(raw) : undefined;
+    return data === undefined ? undefined : { name, ttl, type: 'SPF', data };
+  }
   const target = (d: unknown): string | undefined => (typeof d === 'string' ? normalizeName(d) : undefined);
   switch (a.type) {
     case 'A':

@@ -11,7 +11,8 @@
  * dropped), RFC 9619 (QDCOUNT must be 1, else FORMERR), RFC 1035 §4.2.1 + RFC 2181 §9 (a UDP
  * reply larger than 512 octets, or the requester's EDNS size, is sent with TC=1 and no records,
  * so the requester retries over TCP), RFC 6891 §6.1.3/§7 (EDNS: echo an OPT; BADVERS for
- * versions other than 0), RFC 5936 §2.2 (no zone transfers: AXFR/IXFR are REFUSED).
+ * versions other than 0), RFC 5936 §2.2 (no zone transfers: AXFR/IXFR are REFUSED). A name with a
+ * zone-file failure rule gets SERVFAIL, or no reply at all (TIMEOUT), for the labs.
  *
  * Trusts: nothing in the request; dns-packet decoding errors are caught here and nowhere else.
  */
@@ -47,7 +48,7 @@ function ourOpt(extendedRcode = 0): OptAnswer {
   return { type: 'OPT', name: '.', udpPayloadSize: SERVER_EDNS_SIZE, extendedRcode, ednsVersion: 0, flags: 0, flag_do: false, options: [] };
 }
 
-type Reply = { rcode: number; aa: boolean; answers: Answer[]; authorities: Answer[]; ednsExtendedRcode?: number };
+type Reply = { rcode: number; aa: boolean; answers: Answer[]; authorities: Answer[]; ednsExtendedRcode?: number; drop?: true };
 
 /** Decide the reply to one well-formed question. */
 function decide(zone: Zone, q: Question): Reply {
@@ -59,6 +60,8 @@ function decide(zone: Zone, q: Question): Reply {
   if (zone.apexOf(name) === undefined) return refused;
 
   const result = zone.lookup(name, q.type);
+  // The zone file's failure rules (zone.ts): SERVFAIL, or no answer at all (the client times out).
+  if (result.kind === 'fail') return { rcode: RCODES.SERVFAIL, aa: false, answers: [], authorities: [], ...(result.failure === 'timeout' ? { drop: true as const } : {}) };
   const answers = [...result.chain, ...(result.kind === 'answer' ? result.records : [])].map(toWire);
   if (result.kind === 'answer') return { rcode: RCODES.NOERROR, aa: true, answers, authorities: [] };
   // The chain left our zones: hand back what we have and let the resolver chase (RFC 1034 §4.3.2 3c).
@@ -72,7 +75,7 @@ function decide(zone: Zone, q: Question): Reply {
 /**
  * Answer one DNS message. `transport` decides the size limit (UDP: 512, or the requester's
  * EDNS size capped at MAX_UDP_SIZE; TCP: 65535). Returns undefined when the message must be
- * dropped (shorter than a header, or itself a response).
+ * dropped (shorter than a header, itself a response, or a question a TIMEOUT rule covers).
  */
 export function respond(zone: Zone, request: Buffer, transport: 'udp' | 'tcp'): Buffer | undefined {
   if (request.length < 12) return undefined;
@@ -99,6 +102,7 @@ export function respond(zone: Zone, request: Buffer, transport: 'udp' | 'tcp'): 
     reply = { rcode: 0, aa: false, answers: [], authorities: [], ednsExtendedRcode: 1 };
   } else {
     reply = decide(zone, q);
+    if (reply.drop) return undefined;
   }
   const base: Packet = {
     type: 'response',

@@ -12,10 +12,14 @@
  * SOA owner, else the master file's first $ORIGIN; any owner name still outside every apex gets
  * an implicit zone at its last two labels. An apex without SOA gets a synthesized one so that
  * negative answers carry a TTL (RFC 2308 §3). Wildcards (RFC 4592) are not supported.
+ *
+ * Failure rules (records.ts FailureRule, a lab extension): a query for a name with a rule for its
+ * type — at the query name or anywhere along its CNAME chain — fails: the Resolver port answers
+ * `temperror` ("SERVFAIL ..." or "timeout ..."), the lab DNS server answers SERVFAIL or nothing.
  */
 import { readFile } from 'node:fs/promises';
 import { isSubdomain, parentName } from './names.ts';
-import { resolverFromLookup, type RecordType, type ZoneRecord } from './records.ts';
+import { resolverFromLookup, type FailureKind, type FailureRule, type RecordType, type ZoneRecord } from './records.ts';
 import type { DnsAnswer, Resolver } from './resolver.ts';
 import { parseMasterFile, type ZoneError } from './zonefile.ts';
 import { parseJsonZone } from './zonejson.ts';
@@ -30,7 +34,9 @@ export type LookupResult =
   | { kind: 'answer'; chain: ZoneRecord[]; records: ZoneRecord[] }
   /** `name`: the last name looked up (the query name or the end of the CNAME chain). */
   | { kind: 'nxdomain'; chain: ZoneRecord[]; name: string }
-  | { kind: 'nodata'; chain: ZoneRecord[]; name: string };
+  | { kind: 'nodata'; chain: ZoneRecord[]; name: string }
+  /** A failure rule matched at `name` (the query name or a CNAME target). */
+  | { kind: 'fail'; failure: FailureKind; chain: ZoneRecord[]; name: string };
 
 export type ZoneResult = { ok: true; zone: Zone } | { ok: false; error: ZoneError };
 
@@ -52,9 +58,12 @@ export class Zone {
   readonly apexes: readonly string[];
   readonly #byName: Map<string, ZoneRecord[]>;
   readonly #existing: Set<string>;
+  readonly #failures: Map<string, FailureRule[]>;
 
-  private constructor(records: ZoneRecord[], apexes: string[]) {
+  private constructor(records: ZoneRecord[], apexes: string[], failures: FailureRule[] = []) {
     this.apexes = [...apexes].sort((x, y) => y.length - x.length);
+    this.#failures = new Map();
+    for (const f of failures) this.#failures.set(f.name, [...(this.#failures.get(f.name) ?? []), f]);
     this.#byName = new Map();
     for (const r of records) {
       const list = this.#byName.get(r.name);
@@ -73,7 +82,7 @@ export class Zone {
   }
 
   /** Validate records and work out apexes; see the module comment. */
-  static build(input: ZoneRecord[], hints: { zones?: string[]; origin?: string } = {}): ZoneResult {
+  static build(input: ZoneRecord[], hints: { zones?: string[]; origin?: string; failures?: FailureRule[] } = {}): ZoneResult {
     const seen = new Set<string>();
     const records = input.filter((r) => !seen.has(recordKey(r)) && seen.add(recordKey(r)));
     const types = new Map<string, RecordType[]>();
@@ -90,13 +99,24 @@ export class Zone {
     const apexes = new Set(hints.zones ?? []);
     for (const r of records) if (r.type === 'SOA') apexes.add(r.name);
     if (apexes.size === 0 && hints.origin !== undefined) apexes.add(hints.origin);
-    for (const name of types.keys()) {
+    const failures = hints.failures ?? [];
+    for (const name of [...types.keys(), ...failures.map((f) => f.name)]) {
       if (![...apexes].some((a) => isSubdomain(name, a))) apexes.add(lastTwoLabels(name));
     }
     for (const apex of apexes) {
       if (!records.some((r) => r.type === 'SOA' && r.name === apex)) records.push(synthesizedSoa(apex));
     }
-    return { ok: true, zone: new Zone(records, [...apexes]) };
+    return { ok: true, zone: new Zone(records, [...apexes], failures) };
+  }
+
+  /** The failure rules (SERVFAIL / TIMEOUT) of the zone file. */
+  failures(): FailureRule[] {
+    return [...this.#failures.values()].flat();
+  }
+
+  /** The failure a query for `type` at `name` meets, if a rule covers it ('ANY' meets any rule). */
+  failureFor(name: string, type: string): FailureKind | undefined {
+    return this.#failures.get(name)?.find((f) => f.types === null || type === 'ANY' || f.types.includes(type as RecordType))?.kind;
   }
 
   /** The closest apex at or above `name`, or undefined when the name is outside our zones. */
@@ -130,6 +150,8 @@ export class Zone {
     const chain: ZoneRecord[] = [];
     let current = name;
     for (let hop = 0; hop <= MAX_CNAME_CHAIN; hop++) {
+      const failure = this.failureFor(current, type);
+      if (failure !== undefined) return { kind: 'fail', failure, chain, name: current };
       const rrs = this.#byName.get(current);
       if (rrs === undefined) {
         return { kind: this.#existing.has(current) ? 'nodata' : 'nxdomain', chain, name: current };
@@ -150,6 +172,11 @@ export class Zone {
     if (result.kind === 'answer') {
       const ttl = Math.min(...[...result.chain, ...result.records].map((r) => r.ttl));
       return { status: 'ok', records: result.records, ttl };
+    }
+    if (result.kind === 'fail') {
+      // "timeout" first: the mailauth adapter turns it into ETIMEOUT, anything else into ESERVFAIL.
+      const rule = `zone file ${result.failure.toUpperCase()} rule for ${result.name || '.'}`;
+      return { status: 'temperror', reason: result.failure === 'timeout' ? `timeout (${rule})` : `SERVFAIL (${rule})` };
     }
     const ttl = this.negativeTtl(result.name);
     return ttl === undefined ? { status: result.kind } : { status: result.kind, ttl };
@@ -174,11 +201,11 @@ export function parseZone(text: string, opts: { format?: 'master' | 'json'; orig
   const format = opts.format ?? (text.trimStart().startsWith('{') ? 'json' : 'master');
   if (format === 'json') {
     const parsed = parseJsonZone(text);
-    return parsed.ok ? Zone.build(parsed.records, { zones: parsed.zones }) : parsed;
+    return parsed.ok ? Zone.build(parsed.records, { zones: parsed.zones, failures: parsed.failures }) : parsed;
   }
   const parsed = parseMasterFile(text, opts.origin === undefined ? {} : { origin: opts.origin });
   if (!parsed.ok) return parsed;
-  return Zone.build(parsed.records, parsed.origin === undefined ? {} : { origin: parsed.origin });
+  return Zone.build(parsed.records, parsed.origin === undefined ? { failures: parsed.failures } : { origin: parsed.origin, failures: parsed.failures });
 }
 
 /** Read and parse a zone file (JSON when the name ends in .json or the text starts with "{"). */

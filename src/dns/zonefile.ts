@@ -8,18 +8,24 @@
  * RFC 1035 §3.3 / §3.4.1, RFC 3596 §2.4 (AAAA), RFC 6698 §2.2 (TLSA: hex may contain spaces).
  * BIND's TTL units (1w2d3h4m5s) are accepted.
  *
+ * SPF (type 99, RFC 4408 §3.1.1) is written like TXT.
+ *
+ * Lab failure rules (our extension, see records.ts FailureRule): `name SERVFAIL [TYPE...]` and
+ * `name TIMEOUT [TYPE...]` make the queries for that name (every type, or the types listed) fail
+ * with a server failure or a timeout; they need no TTL.
+ *
  * Not supported (reported as errors, never silently skipped): $INCLUDE (a lab zone must be
  * self-contained; reading other files from a zone is a footgun), $GENERATE, classes other than
- * IN, record types other than A AAAA MX TXT PTR TLSA CNAME NS SOA, escapes inside names,
+ * IN, record types other than A AAAA MX TXT SPF PTR TLSA CNAME NS SOA, escapes inside names,
  * wildcards (RFC 4592), and \DDD escapes above 127.
  */
 import { isIPv4 } from 'node:net';
 import { canonicalIPv6, normalizeName } from './names.ts';
-import { MAX_TTL, checkRecord, isRecordType, type RecordType, type ZoneRecord } from './records.ts';
+import { FAILURE_TYPES, MAX_TTL, checkRecord, isRecordType, type FailureRule, type RecordType, type ZoneRecord } from './records.ts';
 
 export type ZoneError = { message: string; line?: number; record?: number };
 export type MasterFileResult =
-  | { ok: true; records: ZoneRecord[]; origin: string | undefined }
+  | { ok: true; records: ZoneRecord[]; origin: string | undefined; failures: FailureRule[] }
   | { ok: false; error: ZoneError };
 
 type Token = { text: string; quoted: boolean; escaped: boolean };
@@ -191,7 +197,8 @@ function parseRdata(type: RecordType, rdata: Token[], origin: string | undefined
       expectCount(rdata, 2, type, line);
       return { preference: parseUint(rdata[0], 0xffff, 'MX preference', line), exchange: parseName(rdata[1], origin, line) };
     case 'TXT':
-      if (rdata.length === 0) throw new ParseError(line, 'TXT needs at least one string');
+    case 'SPF':
+      if (rdata.length === 0) throw new ParseError(line, `${type} needs at least one string`);
       return rdata.map((t) => t.text);
     case 'PTR':
     case 'CNAME':
@@ -251,8 +258,19 @@ function parseDirective(entry: Entry, state: State): void {
   }
 }
 
+/** A failure rule's RDATA: the record types it applies to (none listed: every type). */
+function parseFailure(owner: string, kind: FailureRule['kind'], rdata: Token[], line: number): FailureRule {
+  const types: RecordType[] = [];
+  for (const t of rdata) {
+    const type = t.text.toUpperCase();
+    if (t.quoted || !isRecordType(type)) throw new ParseError(line, `${kind.toUpperCase()} lists record types, not ${t.text}`);
+    types.push(type);
+  }
+  return { name: owner, kind, types: types.length ? types : null };
+}
+
 /** RFC 1035 §5.1: <domain-name> [<TTL>] [<class>] <type> <RDATA>, TTL/class in either order. */
-function parseEntry(entry: Entry, state: State): ZoneRecord {
+function parseEntry(entry: Entry, state: State): ZoneRecord | FailureRule {
   const { tokens, line } = entry;
   let idx = 0;
   let owner: string;
@@ -277,6 +295,11 @@ function parseEntry(entry: Entry, state: State): ZoneRecord {
   if (cls !== undefined && cls !== 'IN') throw new ParseError(line, `class ${cls} is not supported, only IN`);
   const typeText = tokens[idx]?.text.toUpperCase();
   if (typeText === undefined) throw new ParseError(line, 'missing record type');
+  const failure = FAILURE_TYPES[typeText];
+  if (failure !== undefined) {
+    state.lastOwner = owner;
+    return parseFailure(owner, failure, tokens.slice(idx + 1), line);
+  }
   if (!isRecordType(typeText)) throw new ParseError(line, `unsupported record type ${tokens[idx]?.text}`);
   if (ttl !== undefined) state.lastTtl = ttl;
   // RFC 2308 §4: $TTL applies to records without an explicit TTL; RFC 1035 §5.1: else the last one.
@@ -300,6 +323,7 @@ export function parseMasterFile(text: string, opts: { origin?: string } = {}): M
   const state: State = { origin: initial, dollarTtl: undefined, lastTtl: undefined, lastOwner: undefined };
   let firstOrigin = initial;
   const records: ZoneRecord[] = [];
+  const failures: FailureRule[] = [];
   try {
     for (const entry of tokenize(text)) {
       const first = entry.tokens[0];
@@ -307,12 +331,14 @@ export function parseMasterFile(text: string, opts: { origin?: string } = {}): M
         parseDirective(entry, state);
         firstOrigin ??= state.origin;
       } else {
-        records.push(parseEntry(entry, state));
+        const parsed = parseEntry(entry, state);
+        if ('kind' in parsed) failures.push(parsed);
+        else records.push(parsed);
       }
     }
   } catch (err) {
     if (err instanceof ParseError) return { ok: false, error: { line: err.line, message: err.message } };
     throw err;
   }
-  return { ok: true, records, origin: firstOrigin };
+  return { ok: true, records, origin: firstOrigin, failures };
 }

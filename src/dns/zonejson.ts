@@ -17,15 +17,17 @@
  * Names are absolute (a trailing dot is optional). TXT data is a string or an array of
  * strings (the <character-string>s); a single string longer than 255 octets is split into
  * 255-octet chunks, as DKIM keys need (RFC 6376 §3.6.2.2). SOA data has mname, rname,
- * serial, refresh, retry, expire, minimum. "." as MX exchange is a null MX (RFC 7505).
+ * serial, refresh, retry, expire, minimum. "." as MX exchange is a null MX (RFC 7505). SPF (type
+ * 99) data is written like TXT. Lab failure rules: `{ "name": "broken.test", "type": "SERVFAIL" }`
+ * or `"type": "TIMEOUT"`, with an optional `"data": ["TXT", "MX"]` limiting them to those types.
  */
 import { Buffer } from 'node:buffer';
 import { canonicalIPv6, normalizeName } from './names.ts';
-import { MAX_CHARACTER_STRING, checkRecord, isRecordType, type ZoneRecord } from './records.ts';
+import { FAILURE_TYPES, MAX_CHARACTER_STRING, checkRecord, isRecordType, type FailureRule, type RecordType, type ZoneRecord } from './records.ts';
 import type { ZoneError } from './zonefile.ts';
 
 export type JsonZoneResult =
-  | { ok: true; records: ZoneRecord[]; zones: string[] }
+  | { ok: true; records: ZoneRecord[]; zones: string[]; failures: FailureRule[] }
   | { ok: false; error: ZoneError };
 
 export const DEFAULT_JSON_TTL = 3600;
@@ -72,9 +74,10 @@ function convertData(type: ZoneRecord['type'], data: unknown): Converted {
       return target === undefined ? bad(`${type} data must be a domain name`) : good(target);
     }
     case 'TXT':
+    case 'SPF':
       if (typeof data === 'string') return good(splitCharacterStrings(data));
       if (Array.isArray(data) && data.every((s) => typeof s === 'string')) return good(data as string[]);
-      return bad('TXT data must be a string or an array of strings');
+      return bad(`${type} data must be a string or an array of strings`);
     case 'MX': {
       if (!isObject(data)) return bad('MX data must be { preference, exchange }');
       const exchange = nameField(data.exchange);
@@ -122,12 +125,21 @@ export function parseJsonZone(input: unknown): JsonZoneResult {
     }
   }
   const records: ZoneRecord[] = [];
+  const failures: FailureRule[] = [];
   for (const [i, raw] of doc.records.entries()) {
     const fail = (message: string): JsonZoneResult => ({ ok: false, error: { record: i, message } });
     if (!isObject(raw)) return fail('a record is an object { name, type, ttl?, data }');
     const name = nameField(raw.name);
     if (name === undefined) return fail(`invalid name ${JSON.stringify(raw.name)}`);
     const type = typeof raw.type === 'string' ? raw.type.toUpperCase() : '';
+    const failure = FAILURE_TYPES[type];
+    if (failure !== undefined) {
+      const listed = raw.data === undefined ? [] : raw.data;
+      if (!Array.isArray(listed) || !listed.every((t) => typeof t === 'string' && isRecordType(t.toUpperCase()))) return fail(`${type} data is a list of record types`);
+      const types = listed.map((t) => (t as string).toUpperCase() as RecordType);
+      failures.push({ name, kind: failure, types: types.length ? types : null });
+      continue;
+    }
     if (!isRecordType(type)) return fail(`unsupported type ${JSON.stringify(raw.type)}`);
     const converted = convertData(type, raw.data);
     if (!converted.ok) return fail(converted.message);
@@ -136,5 +148,5 @@ export function parseJsonZone(input: unknown): JsonZoneResult {
     if (problem !== undefined) return fail(problem);
     records.push(record);
   }
-  return { ok: true, records, zones };
+  return { ok: true, records, zones, failures };
 }

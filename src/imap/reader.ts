@@ -9,6 +9,7 @@
  *   for (let ev = reader.next(); ev.kind !== 'need-more'; ev = reader.next()) {
  *     'command' → execute;  'bad' → `tag BAD reason` (or `* BAD`);
  *     'literal' → write "+ Ready" (RFC 9051 §7.5), or refuseLiteral() and write `tag NO/BAD`;
+ *     'literal-data' → octets of APPEND's message as they arrive (spool them; the APPEND follows);
  *     'line'    → the continuation line asked for with expectLine() (IDLE "DONE", SASL).
  *   }
  *
@@ -23,6 +24,7 @@ export type ReaderEvent =
   | { kind: 'command'; command: ImapCommand }
   | { kind: 'bad'; error: CommandError }
   | { kind: 'literal'; tag: string | undefined; command: string | undefined; size: number; binary: boolean }
+  | { kind: 'literal-data'; data: Buffer }
   | { kind: 'line'; text: string }
   | { kind: 'need-more' };
 

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CommandReader, isIdleDone, type ReaderEvent } from './reader.ts';
-import { events } from './parser/fixtures.ts';
+import { events, streamedOctets } from './parser/fixtures.ts';
 
 function drain(r: CommandReader): ReaderEvent[] {
   const out: ReaderEvent[] = [];
@@ -29,9 +29,13 @@ test('RFC 9051 §7.5: a synchronizing literal is announced before its octets are
 
 test('literals split across every possible chunk boundary (fed byte by byte)', () => {
   const input = 'a1 LOGIN {4}\r\nf\r\nd {3+}\r\n}{)\r\na2 APPEND INBOX (\\Seen) ~{6}\r\n\0\r\n\0\r\n\r\na3 NOOP\r\n';
-  const whole = events(input).filter((e) => e.kind !== 'literal');
-  const bytewise = events(input, { byteByByte: true }).filter((e) => e.kind !== 'literal');
+  const framed = (evs: ReaderEvent[]) => evs.filter((e) => e.kind !== 'literal' && e.kind !== 'literal-data');
+  const whole = framed(events(input));
+  const bytewise = framed(events(input, { byteByByte: true }));
   assert.deepEqual(bytewise, whole);
+  // APPEND's message is streamed in whatever pieces arrive, the same octets either way
+  assert.deepEqual(streamedOctets(events(input, { byteByByte: true })), Buffer.from('\0\r\n\0\r\n'));
+  assert.deepEqual(streamedOctets(events(input)), Buffer.from('\0\r\n\0\r\n'));
   assert.deepEqual(
     whole.map((e) => (e.kind === 'command' ? e.command.name : e.kind)),
     ['LOGIN', 'APPEND', 'NOOP'],
@@ -42,7 +46,7 @@ test('literals split across every possible chunk boundary (fed byte by byte)', (
   assert.equal(login.command.password, '}{)');
   const append = whole[1];
   assert.ok(append?.kind === 'command' && append.command.name === 'APPEND');
-  assert.deepEqual(append.command.message, Buffer.from('\0\r\n\0\r\n'));
+  assert.equal(append.command.size, 6);
   assert.equal(append.command.binary, true);
 });
 
@@ -84,6 +88,63 @@ test('APPEND literals use the message size limit, not the small literal limit', 
   assert.ok(ev?.kind === 'bad' && ev.error.code === 'TOOBIG' && ev.error.tag === 'A2');
 });
 
+test("APPEND's message is streamed: each pushed piece comes out at once as literal-data, nothing is kept", () => {
+  const r = new CommandReader({ maxAppendSize: 10 * 1024 * 1024 });
+  r.push(Buffer.from('A1 APPEND INBOX (\\Seen) {3000000}\r\n'));
+  assert.deepEqual(drain(r), [{ kind: 'literal', tag: 'A1', command: 'APPEND', size: 3_000_000, binary: false }]);
+  const piece = Buffer.alloc(100_000, 0x61);
+  let seen = 0;
+  for (let i = 0; i < 30; i++) {
+    r.push(piece);
+    const evs = drain(r);
+    // one event per pushed piece, the very octets pushed (a slice, not a copy), and no backlog
+    assert.equal(evs.length, 1);
+    const ev = evs[0]!;
+    assert.ok(ev.kind === 'literal-data');
+    assert.equal(ev.data.length, piece.length);
+    assert.equal(ev.data.buffer, piece.buffer);
+    assert.equal(r.bufferedBytes, 0);
+    seen += ev.data.length;
+  }
+  assert.equal(seen, 3_000_000);
+  r.push(Buffer.from('\r\nA2 NOOP\r\n'));
+  const [append, noop] = drain(r);
+  assert.ok(append?.kind === 'command' && append.command.name === 'APPEND');
+  assert.equal(append.command.size, 3_000_000);
+  assert.deepEqual(append.command.flags, ['\\Seen']);
+  assert.ok(noop?.kind === 'command' && noop.command.tag === 'A2');
+});
+
+test('a message literal that shares a chunk with the next command is cut exactly at its end', () => {
+  const evs = events('A1 APPEND INBOX {5+}\r\nhello\r\nA2 NOOP\r\n');
+  assert.deepEqual(evs.map((e) => e.kind), ['literal-data', 'command', 'command']);
+  assert.deepEqual(streamedOctets(evs), Buffer.from('hello'));
+});
+
+test("APPEND's mailbox name and any second literal are small literals, kept and limited as such", () => {
+  const r = new CommandReader({ maxLiteralSize: 10, maxAppendSize: 1000 });
+  // a literal right after the command name is the mailbox: the small limit, not streamed
+  r.push(Buffer.from('A1 APPEND {11}\r\n'));
+  const [big] = drain(r);
+  assert.ok(big?.kind === 'bad' && big.error.code === 'TOOBIG');
+  const evs = events('A2 APPEND {5}\r\nINBOX {3}\r\nabc\r\n');
+  assert.deepEqual(evs.map((e) => e.kind), ['literal', 'literal', 'literal-data', 'command']);
+  const cmd = evs[3]!;
+  assert.ok(cmd.kind === 'command' && cmd.command.name === 'APPEND' && cmd.command.mailbox === 'INBOX' && cmd.command.size === 3);
+  // MULTIAPPEND's second message would be a second literal: not streamed, small limit
+  r.push(Buffer.from('A3 APPEND INBOX {3+}\r\nabc {500}\r\n'));
+  const second = drain(r);
+  assert.equal(second[0]?.kind, 'literal-data');
+  assert.ok(second[1]?.kind === 'bad' && second[1].error.code === 'TOOBIG' && second[1].error.tag === 'A3');
+});
+
+test('RFC 9051 §4.3: NUL in a streamed plain literal is BAD, in a streamed literal8 it is fine', () => {
+  const plain = events('A1 APPEND INBOX {3+}\r\na\0b\r\n');
+  assert.ok(plain[1]?.kind === 'bad' && /NUL/.test(plain[1].error.reason));
+  const bin = events('A1 APPEND INBOX ~{3+}\r\na\0b\r\n');
+  assert.ok(bin[1]?.kind === 'command' && bin[1].command.name === 'APPEND' && bin[1].command.binary);
+});
+
 test('refuseLiteral drops the command; the next line is a new command', () => {
   const r = new CommandReader();
   r.push(Buffer.from('A1 APPEND INBOX {5}\r\n'));
@@ -115,7 +176,8 @@ test('RFC 7888 §5: with LITERAL- a non-synchronizing literal over 4096 octets i
   const [ev] = drain(r);
   assert.ok(ev?.kind === 'bad' && ev.error.code === 'TOOBIG');
   const ok = events('A1 APPEND INBOX {4096+}\r\n' + 'x'.repeat(4096) + '\r\n', { limits: { literalMinus: true } });
-  assert.ok(ok[0]?.kind === 'command');
+  assert.ok(ok[ok.length - 1]?.kind === 'command');
+  assert.equal(streamedOctets(ok).length, 4096);
 });
 
 test('a line over maxLineLength is BAD with its tag, discarded without buffering', () => {

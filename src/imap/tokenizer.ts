@@ -7,16 +7,26 @@
  * segments, each ending in a literal announcement, and the literals' octets. Nothing is parsed
  * here beyond the tag and command name needed to choose limits and to report errors.
  *
+ * APPEND's message literal is not kept: its octets are handed out as they arrive (`literal-data`
+ * events, slices of the pushed chunks) for the session to spool, so a message of any allowed size
+ * never sits in the framer's memory (RFC 9051 §6.3.12; the issue's "literals are streamed").
+ * Every other literal (LOGIN's strings, APPEND's mailbox name) is small and kept in the frame.
+ *
  * Trusts nothing: every line is bounded (maxLineLength), every literal is bounded before a
  * single octet is read (a synchronizing literal over the limit is refused before "+"; a
  * non-synchronizing one is answered with TOOBIG and its octets skipped without buffering), and
  * a whole command is bounded (maxCommandSize). Never throws on client input.
  */
 
-/** One literal's octets. `binary` marks literal8 (`~{n}`), which may contain NUL. */
+/**
+ * One literal's octets. `binary` marks literal8 (`~{n}`), which may contain NUL. A streamed
+ * literal (APPEND's message, see CommandFramer) went out as `literal-data` events instead: its
+ * `data` is empty and `streamed` says how many octets there were and whether one was NUL.
+ */
 export interface Literal {
   data: Buffer;
   binary: boolean;
+  streamed?: { size: number; nul: boolean };
 }
 
 /**
@@ -34,9 +44,9 @@ export interface ReaderLimits {
   maxLineLength: number;
   /** Any literal outside APPEND. */
   maxLiteralSize: number;
-  /** A literal inside APPEND (the message); the server's message size limit. */
+  /** APPEND's message literal (streamed, never kept); the server's message size limit. */
   maxAppendSize: number;
-  /** A whole command: lines plus literals, APPEND literals excepted. */
+  /** A whole command: lines plus literals, APPEND's message excepted. */
   maxCommandSize: number;
   /** RFC 7888 §3: with LITERAL- (not LITERAL+), non-synchronizing literals over 4096 are refused. */
   literalMinus: boolean;
@@ -67,6 +77,12 @@ export type FramerEvent =
   | { kind: 'literal'; tag: string | undefined; command: string | undefined; size: number; binary: boolean }
   /** The command could not be framed; answer `tag BAD` (or `* BAD` without a tag). */
   | { kind: 'error'; tag: string | undefined; code: FrameErrorCode; reason: string }
+  /**
+   * Octets of a streamed literal (APPEND's message), in order, as they arrive; the command's
+   * `frame` (with this literal marked `streamed`) follows once its last line is read. A slice of
+   * a pushed chunk, not a copy.
+   */
+  | { kind: 'literal-data'; data: Buffer }
   /** A raw continuation line requested with `expectLine()` (IDLE's DONE, an AUTHENTICATE response). */
   | { kind: 'line'; text: string }
   /** Nothing complete yet: push more bytes. */
@@ -75,6 +91,7 @@ export type FramerEvent =
 type State =
   | { s: 'line' } // reading a command line (the first, or one after a literal)
   | { s: 'literal'; remaining: number; binary: boolean; chunks: Buffer[]; size: number }
+  | { s: 'stream-literal'; remaining: number; binary: boolean; size: number; nul: boolean } // APPEND's message
   | { s: 'skip-literal'; remaining: number } // discarding a refused non-synchronizing literal
   | { s: 'skip-line' }; // discarding the rest of a failed command up to its final line
 
@@ -83,6 +100,9 @@ const LITERAL_AT_END = /(~?)\{([0-9]{1,20})(\+?)\}$/;
 // Lenient sniffing of "tag [UID] NAME" for limits and error replies; the parser validates.
 const TAG_AND_NAME = /^([^\s(){%*"\\+\x00-\x1f\x7f]+)(?: +(?:[Uu][Ii][Dd] +)?([A-Za-z]+))?/;
 const SKIP_TAIL = 32; // octets kept from a skipped line: enough to see a literal announcement
+// RFC 9051 §6.3.12: append = "APPEND" SP mailbox ...: a literal right after the command name is
+// the mailbox name, not the message.
+const APPEND_MAILBOX_LITERAL = /^[^ ]+ +APPEND +$/i;
 
 export class CommandFramer {
   readonly limits: ReaderLimits;
@@ -148,6 +168,18 @@ export class CommandFramer {
   private step(buf: Buffer): FramerEvent | null {
     const st = this.state;
     const start = this.inputOffset;
+    if (st.s === 'stream-literal') {
+      const take = Math.min(st.remaining, buf.length - start);
+      const data = buf.subarray(start, start + take);
+      if (!st.nul && data.includes(0)) st.nul = true;
+      st.remaining -= take;
+      this.inputOffset += take;
+      if (st.remaining === 0) {
+        this.frame.literals.push({ data: Buffer.alloc(0), binary: st.binary, streamed: { size: st.size, nul: st.nul } });
+        this.state = { s: 'line' };
+      }
+      return take > 0 ? { kind: 'literal-data', data } : null;
+    }
     if (st.s === 'literal' || st.s === 'skip-literal') {
       const take = Math.min(st.remaining, buf.length - start);
       if (st.s === 'literal') st.chunks.push(buf.subarray(start, start + take));
@@ -220,11 +252,16 @@ export class CommandFramer {
     const binary = m[1] === '~';
     const size = Number(m[2]);
     const sync = m[3] !== '+';
-    const isAppend = this.command === 'APPEND';
-    const limit = isAppend ? this.limits.maxAppendSize : this.limits.maxLiteralSize;
+    // APPEND's message: the first literal of an APPEND that is not its mailbox name. It has the
+    // message size limit and is streamed; any other literal is a small one kept in the frame.
+    const isMessage =
+      this.command === 'APPEND' &&
+      !this.frame.literals.some((l) => l.streamed) &&
+      !(this.frame.lines.length === 1 && APPEND_MAILBOX_LITERAL.test(text.slice(0, m.index)));
+    const limit = isMessage ? this.limits.maxAppendSize : this.limits.maxLiteralSize;
     const tooBig =
       size > limit ||
-      (!isAppend && this.commandBytes + size > this.limits.maxCommandSize) ||
+      (!isMessage && this.commandBytes + size > this.limits.maxCommandSize) ||
       (!sync && this.limits.literalMinus && size > LITERAL_MINUS_MAX);
     if (tooBig) {
       // RFC 9051 §7.5: a refused synchronizing literal is never sent. RFC 7888 §4: a
@@ -234,8 +271,11 @@ export class CommandFramer {
       else this.state = size > 0 ? { s: 'skip-literal', remaining: size } : { s: 'skip-line' };
       return ev;
     }
-    if (!isAppend) this.commandBytes += size;
-    this.state = { s: 'literal', remaining: size, binary, chunks: [], size };
+    if (!isMessage) this.commandBytes += size;
+    this.state =
+      isMessage && size > 0
+        ? { s: 'stream-literal', remaining: size, binary, size, nul: false }
+        : { s: 'literal', remaining: size, binary, chunks: [], size };
     if (size === 0) {
       this.frame.literals.push({ data: Buffer.alloc(0), binary });
       this.state = { s: 'line' };

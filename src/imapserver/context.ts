@@ -12,6 +12,7 @@ import type { CommandName, ImapCommand } from '../imap/parser/types.ts';
 import type { LoginDeps } from '../directory/login-attempt.ts';
 import type { RecentLogins } from '../directory/recent-logins.ts';
 import type { MailboxDeps, UserMailboxes } from '../mailbox/user-mailboxes.ts';
+import type { AppendSpool, AppendSpoolOptions } from '../mailbox/append-spool.ts';
 import type { SelectedMailbox } from './selected.ts';
 import type { RecentTracker } from './recent.ts';
 
@@ -23,6 +24,8 @@ export interface ImapDeps {
   plaintextAuth: 'never' | 'loopback';
   auth: LoginDeps & { recentLogins?: RecentLogins };
   mailboxes: MailboxDeps;
+  /** Where APPEND's message literal goes while it arrives (data_dir/spool, in memory up to a limit). */
+  spool: AppendSpoolOptions;
   logger: Logger;
 }
 
@@ -46,7 +49,7 @@ export const no = (text: string, code?: ResponseCode): Done => ({ status: 'NO', 
 export const bad = (text: string, code?: ResponseCode): Done => ({ status: 'BAD', text, ...(code ? { code } : {}) });
 
 /** Extensions a client can ENABLE (RFC 5161) that change what we send. */
-export type Enableable = 'IMAP4REV2' | 'UTF8=ACCEPT' | 'CONDSTORE';
+export type Enableable = 'IMAP4REV2' | 'UTF8=ACCEPT' | 'CONDSTORE' | 'QRESYNC';
 
 export interface Ctx {
   readonly id: string;
@@ -60,6 +63,11 @@ export interface Ctx {
   selected: SelectedMailbox | null;
   readonly enabled: ReadonlySet<Enableable>;
   enable(ext: Enableable): void;
+  /**
+   * APPEND: the message literal of the command being executed, spooled by the session as the
+   * reader streamed it (null for an empty literal). The session discards it after the command.
+   */
+  readonly upload: AppendSpool | null;
   /** RFC 9051 (IMAP4rev2 enabled) or RFC 6855 UTF8=ACCEPT: UTF-8 names and quoted strings. */
   readonly stringOptions: StringOptions;
   /** The capability list for this connection's current state (RFC 9051 §7.2.2). */

@@ -6,14 +6,15 @@
  *
  * ENVELOPE and BODYSTRUCTURE come from the structure stored at delivery; sections are byte ranges
  * of the stored message (offsets from that structure) streamed from the store, so a body is never
- * assembled in memory. Exceptions, all bounded by the message size limit: HEADER.FIELDS filters a
- * header block, and BINARY decodes one part (its size must be known before the literal starts).
+ * assembled in memory. The one exception, bounded by the header size: HEADER.FIELDS filters a
+ * header block. BINARY decodes a part as a stream, twice (binary.ts: the literal's size must be
+ * known before it starts).
  */
 import type { MessageRow } from '../store/ports.ts';
 import type { MessageStructure } from '../mail/mime/structure.ts';
 import { findPart, sectionRange } from '../mail/mime/section.ts';
 import { filterHeaderFields } from '../mail/mime/header.ts';
-import { decodeTransfer } from '../mail/mime/decode.ts';
+import { cutStream, decodeStream, measure, transferDecoder } from './binary.ts';
 import type { UserMailboxes } from '../mailbox/user-mailboxes.ts';
 import type { FetchAttribute, PartialRange, Section } from '../imap/parser/types.ts';
 import { encodeDateTime, fetchResponseName, type FetchItem, type FetchValue, type StringOptions } from '../imap/encoder.ts';
@@ -92,16 +93,26 @@ async function bodySection(mail: UserMailboxes, row: MessageRow, st: MessageStru
   return range(mail, row, r.start, r.end, partial);
 }
 
-/** RFC 3516 §4.3: the decoded content of a leaf part; null for an unknown transfer encoding. */
+/** A leaf part's decoded octets as a fresh stream each call (binary.ts), or null for an unknown CTE. */
+function decodedPart(mail: UserMailboxes, row: MessageRow, node: { encoding: string; offsets: { bodyStart: number; end: number } }): (() => AsyncGenerator<Buffer>) | null {
+  if (transferDecoder(node.encoding) === null) return null;
+  return () => decodeStream(mail.range(row.blobId, node.offsets.bodyStart, node.offsets.end), transferDecoder(node.encoding)!);
+}
+
+/**
+ * RFC 3516 §4.3: the decoded content of a leaf part; null for an unknown transfer encoding.
+ * Streamed in two passes (binary.ts): the size and NUL test first, then the literal itself.
+ */
 async function binaryContent(mail: UserMailboxes, row: MessageRow, st: MessageStructure | null, part: readonly number[], partial: PartialRange | null): Promise<Content | null> {
   if (part.length === 0) return range(mail, row, 0, row.size, partial);
   const node = findPart(st!, part);
   if (node === null || node.kind === 'multipart') return { kind: 'nil' };
-  const raw = await mail.readRange(row.blobId, node.offsets.bodyStart, node.offsets.end);
-  const decoded = decodeTransfer(raw, node.encoding);
-  if (decoded === null) return null;
-  const out = sliceBuffer(decoded, partial);
-  return { kind: 'data', size: out.length, source: out, binary: out.includes(0) };
+  const open = decodedPart(mail, row, node);
+  if (open === null) return null;
+  const { size, nul } = await measure(open(), partial?.start ?? 0, partial ? partial.start + partial.length : Infinity);
+  const [s, e] = cut(0, size, partial);
+  if (e <= s) return { kind: 'data', size: 0, source: Buffer.alloc(0) };
+  return { kind: 'data', size: e - s, source: cutStream(open(), s, e), binary: nul };
 }
 
 async function binarySize(mail: UserMailboxes, row: MessageRow, st: MessageStructure | null, part: readonly number[]): Promise<number | null> {
@@ -109,8 +120,8 @@ async function binarySize(mail: UserMailboxes, row: MessageRow, st: MessageStruc
   const node = findPart(st!, part);
   if (node === null || node.kind === 'multipart') return 0;
   if (/^\s*(7bit|8bit|binary)\s*$/i.test(node.encoding)) return node.size;
-  const c = await binaryContent(mail, row, st, part, null);
-  return c === null ? null : c.kind === 'data' ? c.size : 0;
+  const open = decodedPart(mail, row, node);
+  return open === null ? null : (await measure(open())).size;
 }
 
 function value(c: Content): FetchValue {

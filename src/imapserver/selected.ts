@@ -8,14 +8,15 @@
  * SEARCH (sequence-number forms) is answered nor when no command is in progress, so numbers never
  * shift behind the client's back; EXPUNGEs go out in descending order so each number is valid
  * when sent; EXISTS and flag FETCHes may go out after any command (and at once during IDLE).
+ * With QRESYNC enabled, expunges are told as one VANISHED line at those same points.
  */
 import type { Mailbox } from '../store/ports.ts';
 import type { MailboxEvent } from '../mailbox/events.ts';
 import type { UserMailboxes } from '../mailbox/user-mailboxes.ts';
 import { SYSTEM_FLAGS } from '../mailbox/flags.ts';
 import { encodeFlags, untaggedStatus, type WirePart } from '../imap/encoder.ts';
-import { existsResponse, expungeResponse, flagsResponse, recentResponse } from '../imap/responses.ts';
-import { maxExplicitNumber, mergeIntervals, resolveSequenceSet, selectSorted, usesStar, type Interval, type SequenceSet } from '../imap/sequence.ts';
+import { existsResponse, expungeResponse, flagsResponse, recentResponse, vanishedResponse } from '../imap/responses.ts';
+import { compactNumbers, maxExplicitNumber, mergeIntervals, resolveSequenceSet, selectSorted, usesStar, type Interval, type SequenceSet } from '../imap/sequence.ts';
 import type { RecentTracker } from './recent.ts';
 
 /** UIDs loaded per store call. */
@@ -28,6 +29,8 @@ export interface AnnounceOptions {
   rev1: boolean;
   /** CONDSTORE enabled: flag FETCHes carry MODSEQ (RFC 7162 §3.1.4). */
   condstore: boolean;
+  /** QRESYNC enabled: expunges are told as VANISHED uid-set, not EXPUNGE n (RFC 7162 §3.2.10). */
+  qresync: boolean;
 }
 
 export type Resolved = { ok: true; seqs: number[] } | { ok: false; text: string };
@@ -191,23 +194,31 @@ export class SelectedMailbox {
     return encodeFlags(rev1 && this.recent.has(uid) ? [...flags, '\\Recent'] : flags);
   }
 
-  /** Removes UIDs from the view now (own EXPUNGE/MOVE); returns EXPUNGE lines, highest first. */
-  expungeNow(uids: readonly number[]): string[] {
+  /**
+   * Removes UIDs from the view now (own EXPUNGE/MOVE); returns EXPUNGE lines, highest first, or
+   * with QRESYNC one VANISHED line (RFC 7162 §3.2.10).
+   */
+  expungeNow(uids: readonly number[], vanished = false): string[] {
     for (const u of uids) this.pendingExpunge.add(u);
-    return this.takeExpunges();
+    return this.takeExpunges(vanished);
   }
 
-  private takeExpunges(): string[] {
+  private takeExpunges(vanished: boolean): string[] {
     if (!this.pendingExpunge.size) return [];
-    const lines: string[] = [];
+    let lines: string[] = [];
+    const gone: number[] = [];
     for (let i = this.uids.length - 1; i >= 0; i--) {
       const u = this.uids[i]!;
       if (this.pendingExpunge.has(u)) {
         lines.push(expungeResponse(i + 1));
+        gone.push(u);
         this.recent.delete(u);
         this.pendingFlags.delete(u);
       }
     }
+    // RFC 7162 §3.2.10: once QRESYNC is enabled, VANISHED (UIDs) replaces EXPUNGE; like EXPUNGE it
+    // shrinks the mailbox, so it is sent only where EXPUNGE may be.
+    if (vanished && gone.length) lines = [vanishedResponse(compactNumbers(gone), false)];
     if (lines.length) {
       this.uids = this.uids.filter((u) => !this.pendingExpunge.has(u));
       this.saved = this.saved.filter((u) => !this.pendingExpunge.has(u));
@@ -229,7 +240,7 @@ export class SelectedMailbox {
   /** Everything that may be told now, as response lines/parts, in RFC order (EXPUNGE, EXISTS, FETCH). */
   async announce(opts: AnnounceOptions): Promise<WirePart[]> {
     const out: WirePart[] = [];
-    if (opts.expunges) out.push(...this.takeExpunges());
+    if (opts.expunges) out.push(...this.takeExpunges(opts.qresync));
     if (this.pendingNew) {
       this.pendingNew = false;
       const fresh: number[] = [];

@@ -5,8 +5,9 @@
  * command at a time from the typed table (commands/index.ts) in the state it requires (RFC 9051
  * §3), tells pending mailbox changes before each tagged response where RFC 9051 §7.5.1 allows,
  * and owns everything that touches the socket: output with backpressure (output.ts), "+"
- * continuation requests for synchronizing literals (§7.5), STARTTLS (§6.2.1), IDLE (RFC 2177),
- * the SASL exchange lines, timeouts, the error limit, shutdown.
+ * continuation requests for synchronizing literals (§7.5), APPEND's message literal as the
+ * reader streams it (into an AppendSpool, mailbox/append-spool.ts), STARTTLS (§6.2.1), IDLE
+ * (RFC 2177), the SASL exchange lines, timeouts, the error limit, shutdown.
  *
  * Never: accept credentials before TLS (unless the loopback teaching option), act on bytes
  * pipelined before a STARTTLS handshake, read a literal it has refused, or let one command's
@@ -23,6 +24,7 @@ import type { ImapCommand } from '../imap/parser/types.ts';
 import { continuation, tagged, untaggedStatus, type StringOptions, type WirePart } from '../imap/encoder.ts';
 import { decodeMailboxName, encodeMailboxName } from '../imap/mutf7.ts';
 import { UserMailboxes } from '../mailbox/user-mailboxes.ts';
+import { AppendSpool } from '../mailbox/append-spool.ts';
 import { normalizeName } from '../mailbox/names.ts';
 import { bad, no, type CommandState, type Ctx, type Done, type Enableable, type ImapDeps, type SharedState } from './context.ts';
 import { COMMANDS } from './commands/index.ts';
@@ -55,6 +57,8 @@ export class ImapSession implements Ctx {
   mail: UserMailboxes | null = null;
   selected: SelectedMailbox | null = null;
   readonly enabled = new Set<Enableable>();
+  /** APPEND's message literal while it arrives and until its command is over. */
+  upload: AppendSpool | null = null;
   private socket: Socket;
   private readonly secureContext: SecureContext | null;
   private reader: CommandReader;
@@ -64,6 +68,11 @@ export class ImapSession implements Ctx {
   private errors = 0;
   private waiter: (() => void) | null = null;
   private afterTagged: (() => void) | null = null;
+
+  /** The session's own close handler (removed at STARTTLS without touching the listener group's). */
+  private readonly onSocketClose = (): void => {
+    this.close(false);
+  };
 
   constructor(socket: Socket, opts: ImapSessionOptions) {
     this.socket = socket;
@@ -98,7 +107,7 @@ export class ImapSession implements Ctx {
       this.log.debug({ err: err.message }, 'socket error');
       this.close(false);
     });
-    socket.on('close', () => this.close(false));
+    socket.on('close', this.onSocketClose);
     this.armTimer();
   }
 
@@ -131,7 +140,7 @@ export class ImapSession implements Ctx {
     if (!this.user) caps.push(...(this.authAllowed() ? mechanisms(this).map((m) => `AUTH=${m}`) : ['LOGINDISABLED']));
     caps.push('SASL-IR', 'LITERAL+', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UNSELECT', 'UIDPLUS', 'MOVE', 'CHILDREN');
     caps.push('LIST-EXTENDED', 'LIST-STATUS', 'SPECIAL-USE', 'CREATE-SPECIAL-USE', 'ESEARCH', 'SEARCHRES', 'BINARY');
-    caps.push('UTF8=ACCEPT', 'CONDSTORE', 'STATUS=SIZE', `APPENDLIMIT=${this.deps.limits.max_message_size}`);
+    caps.push('UTF8=ACCEPT', 'CONDSTORE', 'QRESYNC', 'STATUS=SIZE', `APPENDLIMIT=${this.deps.limits.max_message_size}`);
     return caps;
   }
 
@@ -189,6 +198,7 @@ export class ImapSession implements Ctx {
     this.phase = 'closed';
     this.selected?.close();
     this.selected = null;
+    void this.dropUpload();
     if (this.user) this.shared.releaseUser(this.user.id);
     this.log.info({ user: this.user?.address }, 'disconnect');
     this.wake();
@@ -258,7 +268,10 @@ export class ImapSession implements Ctx {
     switch (ev.kind) {
       case 'command':
         return this.execute(ev.command);
+      case 'literal-data':
+        return this.receive(ev.data);
       case 'bad': {
+        await this.dropUpload(); // a streamed APPEND literal of a command that failed to parse
         const { tag, reason, code } = ev.error;
         // RFC 7889 §3 / RFC 4469: an APPEND over the size limit is NO [TOOBIG]; other parse errors BAD.
         const status = code === 'TOOBIG' ? 'NO' : 'BAD';
@@ -282,6 +295,23 @@ export class ImapSession implements Ctx {
     }
   }
 
+  /**
+   * APPEND's message octets as the reader streams them (RFC 9051 §6.3.12; imap/tokenizer.ts):
+   * into the spool, awaited, so a fast client is slowed to the disk's pace by the socket pause in
+   * onData rather than buffered. Before login they are dropped unread (the APPEND is refused).
+   */
+  private async receive(data: Buffer): Promise<void> {
+    if (!this.user) return;
+    this.upload ??= new AppendSpool(this.deps.spool);
+    await this.upload.write(data);
+  }
+
+  private async dropUpload(): Promise<void> {
+    const u = this.upload;
+    this.upload = null;
+    if (u) await u.discard();
+  }
+
   private stateError(state: CommandState): Done | null {
     if (state === 'unauth' && this.user) return bad('Already logged in');
     if ((state === 'auth' || state === 'selected') && !this.user) return bad('Log in first');
@@ -301,6 +331,7 @@ export class ImapSession implements Ctx {
         done = no('Internal server error; the command may not have completed', { code: 'SERVERBUG' });
       }
     }
+    await this.dropUpload();
     if (this.phase !== 'open') return;
     await this.announce(!((cmd.name === 'FETCH' || cmd.name === 'STORE' || cmd.name === 'SEARCH') && !cmd.uid));
     await this.send(tagged(cmd.tag, done.status, done.text, done.code));
@@ -315,7 +346,7 @@ export class ImapSession implements Ctx {
     const sel = this.selected;
     if (!sel?.hasPending) return;
     try {
-      await this.send(await sel.announce({ expunges, rev1: !this.enabled.has('IMAP4REV2'), condstore: this.enabled.has('CONDSTORE') }));
+      await this.send(await sel.announce({ expunges, rev1: !this.enabled.has('IMAP4REV2'), condstore: this.enabled.has('CONDSTORE'), qresync: this.enabled.has('QRESYNC') }));
     } catch (e) {
       if (e instanceof WireBroken) throw e;
       this.log.error({ err: e }, 'imap update failed');
@@ -372,7 +403,7 @@ export class ImapSession implements Ctx {
     this.flush();
     raw.removeAllListeners('data');
     raw.removeAllListeners('error');
-    raw.removeAllListeners('close');
+    raw.off('close', this.onSocketClose); // only ours: the listener group's close handler releases the connection slot
     raw.removeAllListeners('timeout');
     raw.setTimeout(0);
     const secure = new TLSSocket(raw, { isServer: true, secureContext: this.secureContext! });

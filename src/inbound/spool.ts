@@ -4,7 +4,7 @@
  * connection stays bounded whatever the message size. `finish` adds the trace/prefix headers and
  * returns a body the store can commit durably (a buffer, or an fsync'd file).
  */
-import { open, unlink, type FileHandle } from 'node:fs/promises';
+import { open, unlink, readFile, type FileHandle } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -128,4 +128,32 @@ export class MessageSpool {
       this.filePath = null;
     }
   }
+}
+
+/** The bytes of a finished message (a `finish` result) read whole, for sealing and copying. */
+export async function readBlobSource(blob: BlobSource): Promise<Buffer> {
+  return blob.kind === 'buffer' ? blob.data : readFile(blob.path);
+}
+
+/**
+ * A further copy of a finished message (forwarded or list mail): `prefix` + the message, its header
+ * section replaced by `rewriteHead(head)` when given. Kept in memory up to `memoryLimit`, else
+ * written to an fsync'd file in `spoolDir` for the store to commit like any spooled message.
+ */
+export async function deriveBlob(message: Buffer, opts: { spoolDir: string; memoryLimit: number }, prefix: Buffer, rewriteHead?: (head: Buffer) => Buffer): Promise<BlobSource> {
+  const end = headerEnd(message);
+  const head = end < 0 ? message : message.subarray(0, end);
+  const body = end < 0 ? Buffer.alloc(0) : message.subarray(end);
+  const newHead = rewriteHead ? rewriteHead(head) : head;
+  const size = prefix.length + newHead.length + body.length;
+  if (size <= opts.memoryLimit) return { kind: 'buffer', data: Buffer.concat([prefix, newHead, body]) };
+  const path = join(opts.spoolDir, `${Date.now()}-${randomBytes(8).toString('hex')}.eml`);
+  const out = await open(path, 'wx', 0o600);
+  try {
+    for (const part of [prefix, newHead, body]) await out.writeFile(part); // writes each whole, in order
+    await out.sync();
+  } finally {
+    await out.close();
+  }
+  return { kind: 'file', path, size };
 }

@@ -31,8 +31,13 @@ export interface Transaction {
 }
 
 export type AcceptedRecipient =
-  | { kind: 'local'; address: string; userIds: number[] }
-  | { kind: 'remote'; address: string };
+  /** Local users; `forwards`: external targets of an alias (forwarded with SRS and an ARC seal). */
+  | { kind: 'local'; address: string; userIds: number[]; forwards?: string[] }
+  | { kind: 'remote'; address: string }
+  /** A mailing list's posting address (expanded to its members at end of DATA). */
+  | { kind: 'list'; address: string; listId: number }
+  /** A bounce to one of our SRS addresses, going back to the original sender `to`. */
+  | { kind: 'bounce'; address: string; to: string };
 
 export type Verdict<T = void> =
   | { kind: 'continue'; value: T }

@@ -1,8 +1,9 @@
 // Classifier maths against hand-computed values: Robinson's f(w) (s = 0.45, x = 0.5), the χ²
-// upper tail for even degrees of freedom, and SpamBayes' chi-square combining.
+// upper tail for even degrees of freedom, SpamBayes' chi-square combining, its bound on the
+// number of independent clues, Robinson's geometric combining, and the log-odds sharpening.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chi2Q, classify, combine, tokenProbability, verdictFor } from './classify.ts';
+import { chi2Q, classify, combine, combineGeometric, DEFAULT_CLASSIFIER, sharpen, tokenProbability, verdictFor } from './classify.ts';
 
 const near = (actual: number, expected: number, eps = 1e-9) => assert.ok(Math.abs(actual - expected) < eps, `${actual} != ${expected}`);
 
@@ -72,4 +73,60 @@ test('classify: weak tokens are not clues, strongest first, at most maxClues, du
   const none = classify(['the', 'unknown'], counts, totals);
   assert.equal(none.score, 0.5);
   assert.equal(none.verdict, 'unsure');
+});
+
+test('combine with a bound on independent clues: n clues count as k tests of their mean evidence', () => {
+  const probs = [0.99, 0.97, 0.3, 0.8, 0.12];
+  near(combine(probs, 5).score, combine(probs).score, 1e-12); // n <= k: unchanged
+  near(combine(probs, 50).score, combine(probs).score, 1e-12);
+  // 40 clues of 0.9 bounded to 20 are exactly 20 clues of 0.9
+  near(combine(Array(40).fill(0.9), 20).score, combine(Array(20).fill(0.9)).score, 1e-12);
+  // unbounded, many weak-ish clues saturate; bounded, they do not
+  const many = Array(300).fill(0.8);
+  assert.ok(combine(many).score > 1 - 1e-12, 'unbounded: 300 clues of 0.8 are certainty');
+  assert.ok(combine(many, 20).score < 0.999, 'bounded: strong, not certain');
+  // the bound keeps the order of messages whose clues agree
+  assert.ok(combine(Array(100).fill(0.95), 20).score > combine(Array(100).fill(0.9), 20).score);
+});
+
+test("combineGeometric: Robinson's P, Q, S by hand", () => {
+  const P = 1 - Math.sqrt(0.1 * 0.8);
+  const Q = 1 - Math.sqrt(0.9 * 0.2);
+  const r = combineGeometric([0.9, 0.2]);
+  near(r.spamEvidence, P);
+  near(r.hamEvidence, Q);
+  near(r.score, (1 + (P - Q) / (P + Q)) / 2);
+  assert.equal(combineGeometric([]).score, 0.5);
+  near(combineGeometric([0.7, 0.6, 0.1]).score + combineGeometric([0.3, 0.4, 0.9]).score, 1);
+});
+
+test('sharpen: scales the log-odds, keeps order, 0.5, 0 and 1', () => {
+  for (const c of [1, 1.7, 3]) {
+    assert.equal(sharpen(0.5, c), 0.5);
+    assert.equal(sharpen(0, c), 0);
+    assert.equal(sharpen(1, c), 1);
+  }
+  near(sharpen(0.8, 1), 0.8);
+  near(sharpen(0.8, 2), 0.64 / (0.64 + 0.04)); // p^2 / (p^2 + (1-p)^2)
+  assert.ok(sharpen(0.85, 1.7) > 0.949 && sharpen(0.85, 1.7) < 0.951, 'the default maps 0.85 to the 0.95 junk cutoff');
+  let last = 0;
+  for (let p = 0.01; p < 1; p += 0.01) {
+    const v = sharpen(p, DEFAULT_CLASSIFIER.sharpness);
+    assert.ok(v > last);
+    last = v;
+  }
+});
+
+test('classify: the defaults use the bounded chi-square and sharpen; options select the others', () => {
+  const totals = { ham: 100, spam: 100 };
+  const counts = new Map<string, { ham: number; spam: number }>();
+  const tokens: string[] = [];
+  for (let i = 0; i < 60; i++) {
+    counts.set(`s${i}`, { ham: 20, spam: 80 });
+    tokens.push(`s${i}`);
+  }
+  const raw = combine(Array(60).fill(tokenProbability({ ham: 20, spam: 80 }, totals)), DEFAULT_CLASSIFIER.effectiveClues).score;
+  near(classify(tokens, counts, totals).score, sharpen(raw, DEFAULT_CLASSIFIER.sharpness), 1e-12);
+  near(classify(tokens, counts, totals, { effectiveClues: 0, sharpness: 1 }).score, combine(Array(60).fill(tokenProbability({ ham: 20, spam: 80 }, totals))).score, 1e-12);
+  near(classify(tokens, counts, totals, { combining: 'geometric', sharpness: 1 }).score, combineGeometric(Array(60).fill(tokenProbability({ ham: 20, spam: 80 }, totals))).score, 1e-12);
 });

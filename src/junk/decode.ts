@@ -13,6 +13,7 @@
  * past the bytes it is given.
  */
 
+import { isAscii } from 'node:buffer';
 import { TextDecoder } from 'node:util';
 
 const decoders = new Map<string, TextDecoder | null>();
@@ -34,11 +35,6 @@ function decoderFor(charset: string): TextDecoder | null {
 
 const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 const cp1252 = new TextDecoder('windows-1252');
-
-function isAscii(bytes: Uint8Array): boolean {
-  for (let i = 0; i < bytes.length; i++) if (bytes[i]! > 0x7f) return false;
-  return true;
-}
 
 /**
  * Bytes to text in the declared charset. Undeclared or unknown charsets: UTF-8 when the bytes
@@ -157,7 +153,9 @@ export interface HtmlText {
 export function htmlToText(html: string, maxLinks = 100): HtmlText {
   const links: string[] = [];
   const tags = new Set<string>();
-  const noComments = html.replace(/<!--[\s\S]*?(?:-->|$)/g, '').replace(/<(script|style)\b[^>]{0,2000}>[\s\S]*?(?:<\/\1\s*>|$)/gi, (_m, name: string) => {
+  // Comments, then declarations and processing instructions (<!DOCTYPE ...>, <?xml ...?>): not
+  // visible text, and their words ("doctype", "w3c", "transitional") only name the HTML version.
+  const noComments = html.replace(/<!--[\s\S]*?(?:-->|$)/g, '').replace(/<[!?][^>]{0,2000}>?/g, ' ').replace(/<(script|style)\b[^>]{0,2000}>[\s\S]*?(?:<\/\1\s*>|$)/gi, (_m, name: string) => {
     tags.add(name.toLowerCase());
     return ' ';
   });

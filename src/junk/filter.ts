@@ -1,6 +1,7 @@
 /**
  * Scoring a message against the store: choose the scope (the user's own statistics once they
- * have enough data, else the global ones), fetch the counts, classify.
+ * have enough data, else the global ones), group a message's recipients by the scope that scores
+ * them (one score per group), fetch the counts, classify.
  *
  * Sources: Paul Graham, "A Plan for Spam" (per-user filters adapt to each user's mail);
  * Gary Robinson, "A Statistical Approach to the Spam Problem"; SpamBayes (a database needs a
@@ -28,6 +29,33 @@ export async function chooseScope(store: JunkStore, userId: number | null, polic
   const mine = userScope(userId);
   const t = await store.getTotals(mine);
   return t.ham >= policy.minHam && t.spam >= policy.minSpam ? mine : GLOBAL;
+}
+
+/** Personal scopes scored for one message at most; further users are scored with the global statistics. */
+export const MAX_PERSONAL_SCOPES = 20;
+
+/** Recipients who share one scope (so one score, one verdict and one header). */
+export interface ScopeGroup {
+  scope: Scope;
+  userIds: number[];
+}
+
+/**
+ * The recipients of one message grouped by the statistics that score them: each user whose own
+ * statistics have enough data (chooseScope) is a group of their own, everyone else shares the
+ * global group. Groups come out in user-id order, the global one (if any) first. At most
+ * `maxPersonal` personal scopes: a message to many users costs at most that many lookups.
+ * No users at all: one global group with no users (mail for remote or list recipients only).
+ */
+export async function groupByScope(store: JunkStore, userIds: readonly number[], policy: ScopePolicy = DEFAULT_SCOPE_POLICY, maxPersonal = MAX_PERSONAL_SCOPES): Promise<ScopeGroup[]> {
+  const global: ScopeGroup = { scope: GLOBAL, userIds: [] };
+  const personal: ScopeGroup[] = [];
+  for (const u of [...new Set(userIds)].sort((a, b) => a - b)) {
+    const scope = personal.length < maxPersonal ? await chooseScope(store, u, policy) : GLOBAL;
+    if (scope.kind === 'global') global.userIds.push(u);
+    else personal.push({ scope, userIds: [u] });
+  }
+  return global.userIds.length > 0 || personal.length === 0 ? [global, ...personal] : personal;
 }
 
 export interface ScoredMessage extends Classification {

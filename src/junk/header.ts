@@ -14,6 +14,7 @@
  * header field or break the folding. Inbound code must remove any X-Mailwarden-Spam field a
  * sender put in the message before adding ours.
  */
+import { foldWords, quoteText } from '../mail/field-format.ts';
 import type { Classification, ClassifierOptions } from './classify.ts';
 import { DEFAULT_CLASSIFIER } from './classify.ts';
 
@@ -21,38 +22,9 @@ export const SPAM_HEADER = 'X-Mailwarden-Spam';
 
 /** Clue tokens longer than this are shown shortened (with "..."). */
 const MAX_TOKEN_SHOWN = 40;
-const LINE = 78;
 
 /** A token as a safe quoted-string: printable ASCII kept, the rest percent-encoded UTF-8. */
-export function quoteToken(token: string): string {
-  const chars = Array.from(token);
-  const shown = chars.length > MAX_TOKEN_SHOWN ? `${chars.slice(0, MAX_TOKEN_SHOWN).join('')}...` : token;
-  let out = '';
-  for (const ch of shown) {
-    const c = ch.codePointAt(0)!;
-    if (ch === '%') out += '%25';
-    else if (ch === '"' || ch === '\\') out += `\\${ch}`;
-    else if (c >= 0x20 && c < 0x7f) out += ch;
-    else for (const b of Buffer.from(ch, 'utf8')) out += `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  return `"${out}"`;
-}
-
-/** Join words with single spaces, folding (CRLF + one space) before a word that would pass 78. */
-export function fold(name: string, words: readonly string[]): string {
-  let out = `${name}:`;
-  let lineLen = out.length;
-  for (const w of words) {
-    if (lineLen + 1 + w.length > LINE && lineLen > 1) {
-      out += `\r\n ${w}`;
-      lineLen = 1 + w.length;
-    } else {
-      out += ` ${w}`;
-      lineLen += 1 + w.length;
-    }
-  }
-  return out;
-}
+export const quoteToken = (token: string): string => quoteText(token, MAX_TOKEN_SHOWN);
 
 /** The whole field, folded, without the final CRLF. */
 export function spamHeaderField(
@@ -64,5 +36,5 @@ export function spamHeaderField(
   const clues = c.clues.slice(0, opts.maxClues ?? 8);
   if (clues.length === 0) words.push('clues=none');
   clues.forEach((clue, i) => words.push(`${i === 0 ? 'clues=' : ''}${quoteToken(clue.token)}=${clue.probability.toFixed(3)}`));
-  return fold(SPAM_HEADER, words);
+  return foldWords(SPAM_HEADER, words);
 }

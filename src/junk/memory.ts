@@ -3,12 +3,15 @@
  *
  * Sources: the count model of Graham's "A Plan for Spam" and SpamBayes' WordInfo records (see
  * ports.ts). Must never be used as the server's store (nothing here survives a restart), and
- * never lets a count go negative or keeps a token whose counts are both zero.
+ * never lets a count go negative or keeps a token whose counts are both zero. The Counts objects
+ * getCounts returns are shared with the store and never changed afterwards (training replaces
+ * entries): callers must treat them as read-only.
  */
 import type { Counts, JunkStore, Scope, TrainingRecord } from './ports.ts';
 
 interface ScopeData {
-  tokens: Map<string, Counts>;
+  /** Never mutated in place: a commit replaces a token's entry, so getCounts can hand entries out. */
+  tokens: Map<string, Readonly<Counts>>;
   totals: Counts;
   records: Map<string, TrainingRecord>;
 }
@@ -39,7 +42,7 @@ export class MemoryJunkStore implements JunkStore {
     if (d === undefined) return out;
     for (const t of tokens) {
       const c = d.tokens.get(t);
-      if (c !== undefined) out.set(t, { ham: c.ham, spam: c.spam });
+      if (c !== undefined) out.set(t, c as Counts); // immutable entries (see ScopeData): no copy needed
     }
     return out;
   }
@@ -64,18 +67,19 @@ export class MemoryJunkStore implements JunkStore {
       for (const t of remove.tokens) if ((d.tokens.get(t)?.[remove.label] ?? 0) < 1) throw new Error('junk store: token count below zero');
       d.totals[remove.label]--;
       for (const t of remove.tokens) {
-        const c = d.tokens.get(t)!;
+        const c = { ...d.tokens.get(t)! };
         c[remove.label]--;
         if (c.ham === 0 && c.spam === 0) d.tokens.delete(t);
+        else d.tokens.set(t, c);
       }
       d.records.delete(key);
     }
     if (add !== null) {
       d.totals[add.label]++;
       for (const t of add.tokens) {
-        let c = d.tokens.get(t);
-        if (c === undefined) d.tokens.set(t, (c = { ham: 0, spam: 0 }));
+        const c = { ...(d.tokens.get(t) ?? { ham: 0, spam: 0 }) };
         c[add.label]++;
+        d.tokens.set(t, c);
       }
       d.records.set(key, { ...add, key, tokens: [...add.tokens] });
     }

@@ -24,9 +24,32 @@ const cases: Array<[string, Buffer, string[], string[]]> = [
   ['latin-1 body by its charset', Buffer.concat([msg('Content-Type: text/plain; charset=iso-8859-1', '', ''), Buffer.from([0x67, 0x61, 0x72, 0xe7, 0x6f, 0x6e])]), ['garçon'], []],
   ['ISO-2022-JP body as bigrams', Buffer.concat([msg('Content-Type: text/plain; charset=ISO-2022-JP', 'Content-Transfer-Encoding: 7bit', '', ''), Buffer.from('\x1b$BF|K\\8l\x1b(B', 'latin1')]),
     ['日本', '本語'], ['日本語']],
-  ['HTML: tags and comments removed, links kept, script dropped',
+  ['HTML: tags and comments removed, links kept, script dropped; only signal tags are tokens',
     msg('Content-Type: text/html', '', '<p>V<b>ia</b>gra<!-- x --> <a href="http://www.shop.example.co.uk/buy/now">Click</a></p><script>hiddenword()</script>'),
-    ['viagra', 'click', 'html:script', 'html:a', 'url:domain:example.co.uk', 'url:host:www.shop.example.co.uk', 'url:buy', 'part:text/html'], ['hiddenword', 'via', 'gra']],
+    ['viagra', 'click', 'html:script', 'html:only', 'url:domain:example.co.uk', 'url:host:www.shop.example.co.uk', 'url:buy', 'part:text/html'], ['hiddenword', 'via', 'gra', 'html:a', 'html:p']],
+  ['HTML: declarations and processing instructions are not text',
+    msg('Content-Type: text/html', '', '<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.0 Transitional//EN"><?xml version="1.0"?><html><body>visible</body></html>'),
+    ['visible'], ['doctype', 'w3c', 'transitional', 'dtd', 'public', 'xml', 'version']],
+  ['HTML with a plain-text alternative: not "html:only"',
+    msg('Content-Type: multipart/alternative; boundary=b', '', '--b', 'Content-Type: text/plain', '', 'plain words', '--b', 'Content-Type: text/html', '', '<p>html <img src="http://img.example/x.gif"> words</p>', '--b--'),
+    ['plain', 'html', 'html:img', 'part:multipart/alternative', 'url:domain:img.example'], ['html:only']],
+  ['MIME parameters, boundary shape and disposition',
+    msg('Content-Type: multipart/mixed; boundary="----=_NextPart_000_004E_01C2580D.1BC61260"', '', '------=_NextPart_000_004E_01C2580D.1BC61260',
+      'Content-Type: text/plain; charset=us-ascii; format=flowed', 'Content-Disposition: inline', '', 'x', '------=_NextPart_000_004E_01C2580D.1BC61260--'),
+    ['mime:boundary:----=_a_9_h_h.h', 'mime:param:format=flowed', 'mime:disposition:inline', 'charset:us-ascii'], ['mime:param:charset=us-ascii', 'mime:param:boundary']],
+  ['Message-ID shape; its domain is the From domain',
+    msg('From: a@mail.example.com', 'Message-ID: <005101c257df$0343be50$a800a8c0@host.example.com>', '', 'x'),
+    ['message-id:shape:h$h$h', 'message-id:host:from-domain'], []],
+  ['Message-ID from another domain, a single label, an address literal, or without "@"',
+    msg('From: a@example.com', 'Message-ID: <1234.5678.JavaMail.root@other.example>', '', 'x'), ['message-id:shape:9.9.a.a', 'message-id:host:other'], ['message-id:host:from-domain']],
+  ['Message-ID on a bare host name', msg('Message-ID: <abc@localhost>', '', 'x'), ['message-id:shape:a', 'message-id:host:nodot'], []],
+  ['Message-ID on an address literal', msg('Message-ID: <x1@[192.0.2.1]>', '', 'x'), ['message-id:shape:x', 'message-id:host:ip'], []],
+  ['Message-ID without "@"', msg('Message-ID: <nothing-here>', '', 'x'), ['message-id:invalid'], []],
+  ['Date shape (RFC 5322 §3.3), values left out', msg('Date: Mon, 9 Sep 2002 14:28:04 +0530', '', 'x'), ['date:shape:a, 9 a 9999 99:99:99 +9999'], ['date:none', 'mon', 'sep']],
+  ['missing Date and Message-ID', msg('Subject: s', '', 'x'), ['date:none', 'message-id:none'], []],
+  ['words: one pass over ASCII and other scripts',
+    msg('Content-Type: text/plain; charset=utf-8', '', "HELLO 'quoted' end. café–naïve Привет мир abc東京 hello😀world"),
+    ['hello', 'quoted', 'end', 'café', 'naïve', 'привет', 'мир', 'abc', '東京', 'world'], ["'quoted'", 'end.', 'café–naïve', 'abc東京', 'HELLO']],
   ['URL in text: userinfo, port, domain, path pieces', msg('', 'see https://user@bank.example.com:8080/login?x=1 now'),
     ['url:userinfo', 'url:port', 'url:domain:example.com', 'url:login', 'url:scheme:https', 'now'], ['https', 'bank']],
   ['numeric URL host', msg('', 'go http://192.0.2.7/x'), ['url:ip'], []],
@@ -62,6 +85,37 @@ test('tokenize: headers off leaves only body and structure tokens', () => {
   const tokens = tokenize(msg('Subject: hello', 'From: a@b.test', '', 'body words'), { headers: false });
   assert.ok(tokens.every((t) => !t.startsWith('subject:') && !t.startsWith('from:')));
   assert.ok(tokens.includes('words'));
+});
+
+test('tokenize: thread and list fields only when asked', () => {
+  const raw = msg('In-Reply-To: <a@b>', 'References: <a@b>', 'List-Id: <list.example>', 'Precedence: bulk', 'X-Priority: 3 (Normal)', '', 'x');
+  assert.ok(!tokenize(raw).some((t) => t.startsWith('header:') || t.startsWith('precedence:')));
+  const on = tokenize(raw, { features: { threadHeaders: true } });
+  for (const t of ['header:in-reply-to', 'header:references', 'header:list-id', 'precedence:bulk', 'x-priority:3']) assert.ok(on.includes(t), t);
+});
+
+test('tokenize: the token families switch off one by one', () => {
+  const raw = msg('Message-ID: <1.2@x.example>', 'Date: Mon, 9 Sep 2002 14:28:04 +0530', 'Content-Type: multipart/mixed; boundary=b', '', '--b',
+    'Content-Type: text/html; format=flowed', '', '<font>w</font><img src="http://i.example/">', '--b--');
+  const all = tokenize(raw);
+  const off = tokenize(raw, { features: { mimeParams: false, messageIdShape: false, dateShape: false, htmlTags: 'none' } });
+  for (const prefix of ['mime:', 'message-id:shape:', 'date:shape:', 'html:']) {
+    assert.ok(all.some((t) => t.startsWith(prefix)), prefix);
+    assert.ok(!off.some((t) => t.startsWith(prefix)), prefix);
+  }
+  assert.ok(tokenize(raw, { features: { htmlTags: 'all' } }).includes('html:font'));
+  assert.ok(!all.includes('html:font'), 'the HTML skeleton is not a token by default');
+});
+
+test('tokenize: word pairs only when asked, bounded per message', () => {
+  const raw = msg('', 'click here to unsubscribe from this list');
+  const plain = tokenize(raw);
+  assert.ok(!plain.some((t) => t.includes(' ')));
+  const pairs = tokenize(raw, { features: { bigrams: true } });
+  // short words ("to") are not words, so pairs span them
+  for (const t of ['click here', 'here unsubscribe', 'unsubscribe from', 'from this', 'this list', 'click', 'list']) assert.ok(pairs.includes(t), t);
+  const capped = tokenize(raw, { features: { bigrams: true }, limits: { maxBigrams: 2 } });
+  assert.deepEqual(capped.filter((t) => t.includes(' ')), ['click here', 'here unsubscribe']);
 });
 
 test('tokenize: Received tokens only when asked', () => {

@@ -8,6 +8,9 @@
  * MIME: RFC 2045/2046 via the shared walker (src/mail/mime/walker.ts), RFC 2047 encoded-words,
  * RFC 2231 parameters, RFC 2183 attachment names.
  *
+ * Header tokens are in header-tokens.ts; the token families that can be switched off (and the
+ * measured defaults) are TokenizerFeatures.
+ *
  * What tokens look like: body words bare ("free"), header words prefixed by their field
  * ("subject:free", "from:domain:example.com", "received:ip:192.0.2"), structure as
  * "part:text/html", "charset:koi8-r", "attachment:ext:exe", links as "url:domain:example.com",
@@ -19,12 +22,11 @@
  * sender can forge them, and our own verdict header must not train on itself), never fetches a
  * URL or resolves a name, never throws on content.
  */
-import { parseAddressList } from '../mail/mime/address.ts';
-import { firstField, param, parseHeaderBlock, type HeaderField, type Params } from '../mail/mime/header.ts';
+import { param, parseHeaderBlock, type Params } from '../mail/mime/header.ts';
 import type { BodyNode } from '../mail/mime/structure.ts';
 import { parseMessageStructure } from '../mail/mime/walker.ts';
-import { getDomain } from 'tldts';
 import { decodeEncodedWords, decodeExtendedParam, decodeText, decodeTransfer, htmlToText } from './decode.ts';
+import { headerTokens, shape } from './header-tokens.ts';
 import { BoundedTokenSet, extractUrls, textTokens, urlTokens, type TokenSink } from './words.ts';
 
 export interface TokenizeLimits {
@@ -45,6 +47,8 @@ export interface TokenizeLimits {
   maxParts: number;
   maxDepth: number;
   maxHeaderBytes: number;
+  /** Word pairs (features.bigrams) kept from one message. */
+  maxBigrams: number;
 }
 
 export const DEFAULT_TOKENIZE_LIMITS: TokenizeLimits = {
@@ -58,6 +62,41 @@ export const DEFAULT_TOKENIZE_LIMITS: TokenizeLimits = {
   maxParts: 100,
   maxDepth: 8,
   maxHeaderBytes: 64 * 1024,
+  maxBigrams: 1000,
+};
+
+/**
+ * Token families that can be switched off (the benchmark's ablation, bench/spam-eval.ts); the
+ * defaults are the measured best (docs/spam.md, "Measured, on real data").
+ */
+export interface TokenizerFeatures {
+  /** Pairs of adjacent body words ("click here"), at most limits.maxBigrams per message. */
+  bigrams: boolean;
+  /**
+   * "html:<tag>" tokens: for every tag an HTML part uses ('all'), only for the tags in
+   * SIGNAL_TAGS ('signals'), or none.
+   */
+  htmlTags: 'all' | 'signals' | 'none';
+  /** MIME parameters beyond charset and name ("mime:param:format=flowed"), boundary shapes. */
+  mimeParams: boolean;
+  /** The shape of the Message-ID and what its domain is ("message-id:host:from-domain"). */
+  messageIdShape: boolean;
+  /** The shape of the Date field ("date:shape:a, 9 a 9999 99:99:99 +9999"). */
+  dateShape: boolean;
+  /** In-Reply-To, References, List-*, Precedence and priority fields. */
+  threadHeaders: boolean;
+  /** Words of an HTML part that has a text/plain alternative (false: its tags and links only). */
+  alternativeHtmlText: boolean;
+}
+
+export const DEFAULT_FEATURES: TokenizerFeatures = {
+  bigrams: false,
+  htmlTags: 'signals',
+  mimeParams: true,
+  messageIdShape: true,
+  dateShape: true,
+  threadHeaders: false,
+  alternativeHtmlText: true,
 };
 
 /** An authentication result our own server computed (RFC 8601 method and result words). */
@@ -77,12 +116,14 @@ export interface TokenizeOptions {
   /** Verdicts from our own SPF/DKIM/DMARC/ARC checks, never from the message's own fields. */
   verdicts?: readonly AuthVerdict[];
   limits?: Partial<TokenizeLimits>;
+  features?: Partial<TokenizerFeatures>;
 }
 
 /** Distinct tokens of a raw message (CRLF or LF line ends; a leading mbox "From " line is skipped). */
 export function tokenize(raw: Uint8Array, options: TokenizeOptions = {}): string[] {
   const limits = { ...DEFAULT_TOKENIZE_LIMITS, ...options.limits };
-  const sink = new BoundedTokenSet(limits.maxTokens, limits.maxWordLength, limits.maxTokenLength);
+  const features = { ...DEFAULT_FEATURES, ...options.features };
+  const sink = new BoundedTokenSet(limits.maxTokens, limits.maxWordLength, limits.maxTokenLength, features.bigrams ? limits.maxBigrams : 0);
   let msg = Buffer.from(raw.buffer, raw.byteOffset, Math.min(raw.byteLength, limits.maxInputBytes));
   if (msg.length > 5 && msg.toString('latin1', 0, 5) === 'From ') {
     const lf = msg.indexOf(0x0a);
@@ -92,10 +133,10 @@ export function tokenize(raw: Uint8Array, options: TokenizeOptions = {}): string
   for (const v of options.verdicts ?? []) sink.add(`auth:${v.method.toLowerCase()}:${v.result.toLowerCase()}`);
   if (options.headers !== false) {
     const headerBytes = msg.subarray(0, Math.min(structure.body.offsets.bodyStart, limits.maxHeaderBytes));
-    headerTokens(parseHeaderBlock(headerBytes), sink, options.received === true);
+    headerTokens(parseHeaderBlock(headerBytes), sink, { ...features, received: options.received === true });
   }
-  const budget = { left: limits.maxDecodedBytes };
-  bodyTokens(msg, structure.body, sink, limits, budget, 0);
+  const walk: Walk = { msg, sink, limits, features, budget: limits.maxDecodedBytes, headers: options.headers !== false };
+  bodyTokens(walk, structure.body, 0, false);
   if (structure.truncated) sink.add('mime:truncated');
   return [...sink.tokens];
 }
@@ -108,93 +149,6 @@ export function verdictsFromAuthResults(value: string): AuthVerdict[] {
     out.push({ method: m[1]!, result: m[2]! });
   }
   return out;
-}
-
-/** Fields never tokenized: forgeable verdicts, our own output, signatures (random blobs). */
-const IGNORED = /^(x-spam-|x-mailwarden-|authentication-results$|arc-|dkim-signature$|domainkey-signature$|x-virus)/i;
-
-function headerTokens(all: HeaderField[], sink: TokenSink, received: boolean): void {
-  const fields = all.filter((f) => !IGNORED.test(f.name));
-  const subject = firstField(fields, 'Subject');
-  if (subject !== null) subjectTokens(decodeEncodedWords(subject), sink);
-  else sink.add('subject:none');
-
-  const from = addressTokens(firstField(fields, 'From'), 'from', sink);
-  const replyTo = addressTokens(firstField(fields, 'Reply-To'), 'reply-to', sink);
-  if (replyTo !== null && from !== null && replyTo !== from) sink.add('reply-to:differs');
-
-  let recipients = 0;
-  for (const f of fields) {
-    const n = f.name.toLowerCase();
-    if (n === 'to' || n === 'cc') recipients += (parseAddressList(f.value) ?? []).filter((a) => a.host !== null).length;
-  }
-  sink.add(`to:count:${bucket(recipients)}`);
-  if (firstField(fields, 'To') === null) sink.add('to:none');
-
-  const ct = firstField(fields, 'Content-Type');
-  if (ct === null) sink.add('content-type:none');
-  for (const name of ['X-Mailer', 'User-Agent']) {
-    const v = firstField(fields, name);
-    if (v !== null) textTokens(v.slice(0, 200), sink, 'x-mailer:');
-  }
-  if (firstField(fields, 'Message-ID') === null) sink.add('message-id:none');
-  if (firstField(fields, 'Date') === null) sink.add('date:none');
-  if (received) receivedTokens(fields, sink);
-}
-
-function subjectTokens(subject: string, sink: TokenSink): void {
-  const s = subject.slice(0, 1000);
-  textTokens(extractUrls(s, sink, 5), sink, 'subject:');
-  const letters = s.replace(/[^\p{L}]/gu, '');
-  if (letters.length >= 4 && letters === letters.toUpperCase() && letters !== letters.toLowerCase()) sink.add('subject:all-caps');
-  for (const m of s.matchAll(/[!?$%]{2,}/g)) sink.add(`subject:punct:${m[0].slice(0, 3)}`);
-  if (/\s{3,}/.test(s)) sink.add('subject:spaced');
-}
-
-/** Tokens of the first address of From or Reply-To; returns its registrable domain. */
-function addressTokens(value: string | null, field: string, sink: TokenSink): string | null {
-  if (value === null) {
-    sink.add(`${field}:none`);
-    return null;
-  }
-  const first = (parseAddressList(value) ?? []).find((a) => a.host !== null);
-  if (first === undefined) {
-    sink.add(`${field}:invalid`);
-    return null;
-  }
-  const host = first.host!.toLowerCase();
-  const domain = getDomain(host) ?? host;
-  sink.add(`${field}:addr:${(first.mailbox ?? '').toLowerCase()}@${host}`);
-  sink.add(`${field}:domain:${domain}`);
-  if (first.name === null || first.name.trim() === '') {
-    sink.add(`${field}:name:none`);
-  } else {
-    const name = decodeEncodedWords(first.name).slice(0, 200);
-    if (name.includes('@')) sink.add(`${field}:name:has-address`);
-    textTokens(name, sink, `${field}:name:`);
-  }
-  return domain;
-}
-
-/** Relay networks and domains from the "from" clauses of the first Received fields. */
-function receivedTokens(fields: readonly HeaderField[], sink: TokenSink): void {
-  let n = 0;
-  for (const f of fields) {
-    if (f.name.toLowerCase() !== 'received') continue;
-    if (++n > 8) continue;
-    const v = f.value.slice(0, 500).toLowerCase();
-    const from = /\bfrom\s+([a-z0-9.-]{1,253})/.exec(v)?.[1];
-    if (from !== undefined && from.includes('.')) sink.add(`received:domain:${getDomain(from) ?? from}`);
-    for (const ip of v.matchAll(/\[([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\.[0-9]{1,3}\]/g)) {
-      sink.add(`received:ip:${ip[1]}.${ip[2]}.${ip[3]}`);
-      sink.add(`received:ip:${ip[1]}.${ip[2]}`);
-    }
-  }
-  sink.add(`received:count:${bucket(n)}`);
-}
-
-function bucket(n: number): string {
-  return n <= 2 ? String(n) : n <= 5 ? '3-5' : n <= 10 ? '6-10' : 'many';
 }
 
 /** RFC 2183 filename or Content-Type name, RFC 2231/2047 decoded. */
@@ -211,16 +165,59 @@ function fileName(node: BodyNode): string | null {
   return (node.disposition === null ? null : lookup(node.disposition.params)) ?? lookup(node.params);
 }
 
-function bodyTokens(msg: Buffer, node: BodyNode, sink: TokenSink, limits: TokenizeLimits, budget: { left: number }, depth: number): void {
+/** One message's walk: where the bytes are, where tokens go, what is left of the decode budget. */
+interface Walk {
+  msg: Buffer;
+  sink: TokenSink;
+  limits: TokenizeLimits;
+  features: TokenizerFeatures;
+  /** Decoded octets still allowed over all parts. */
+  budget: number;
+  /** Header-derived structure tokens (MIME parameters) too. */
+  headers: boolean;
+}
+
+/** MIME parameters not tokenized elsewhere (charset, file names) or not worth it. */
+const PARAMS_SKIPPED = new Set(['charset', 'name', 'name*', 'filename', 'filename*', 'boundary', 'size', 'creation-date', 'modification-date', 'read-date']);
+
+/**
+ * RFC 2045 §5.1 / RFC 2183 parameters as "mime:param:attr=value" (short values) or
+ * "mime:param:attr", and the shape of a multipart boundary (RFC 2046 §5.1.1): mail programs and
+ * bulk mailers each write their own.
+ */
+function mimeParamTokens(node: BodyNode, sink: TokenSink): void {
+  let n = 0;
+  for (const [attr, value] of node.params) {
+    const a = attr.toLowerCase();
+    if (a === 'boundary') sink.add(`mime:boundary:${shape(value)}`);
+    if (PARAMS_SKIPPED.has(a) || ++n > 10) continue;
+    const v = value.toLowerCase();
+    sink.add(v.length <= 24 && /^[a-z0-9._/+-]*$/.test(v) ? `mime:param:${a.slice(0, 20)}=${v}` : `mime:param:${a.slice(0, 20)}`);
+  }
+  if (node.disposition !== null) sink.add(`mime:disposition:${node.disposition.type.toLowerCase().slice(0, 20)}`);
+}
+
+/**
+ * Tags that say what an HTML part does rather than that it is HTML: images, forms, scripts,
+ * embedded objects, image maps. The skeleton every HTML mail has (html, head, body, meta, p,
+ * div, font, br ...) yields a dozen tokens that all repeat one fact, and the combining rule
+ * assumes independent evidence.
+ */
+const SIGNAL_TAGS = new Set(['img', 'form', 'input', 'script', 'iframe', 'object', 'embed', 'map', 'area', 'base']);
+
+function bodyTokens(w: Walk, node: BodyNode, depth: number, hasPlainAlternative: boolean): void {
+  const { sink, limits } = w;
   if (sink.full || depth > limits.maxDepth) return;
   const type = `${node.type}/${node.subtype}`.toLowerCase();
   sink.add(`part:${type}`);
+  if (w.features.mimeParams && w.headers) mimeParamTokens(node, sink);
   if (node.kind === 'multipart') {
-    for (const p of node.parts) bodyTokens(msg, p, sink, limits, budget, depth + 1);
+    const plain = type === 'multipart/alternative' && node.parts.some((p) => p.kind === 'text' && p.subtype.toLowerCase() === 'plain');
+    for (const p of node.parts) bodyTokens(w, p, depth + 1, plain);
     return;
   }
   if (node.kind === 'message') {
-    bodyTokens(msg, node.body, sink, limits, budget, depth + 1);
+    bodyTokens(w, node.body, depth + 1, false);
     return;
   }
   const encoding = node.encoding.toLowerCase();
@@ -231,18 +228,20 @@ function bodyTokens(msg: Buffer, node: BodyNode, sink: TokenSink, limits: Tokeni
   if (node.kind !== 'text' || (attached && type !== 'text/html' && type !== 'text/plain')) return;
   const charset = param(node.params, 'charset');
   if (charset !== null) sink.add(`charset:${charset.toLowerCase().slice(0, 30)}`);
-  if (budget.left <= 0) return;
+  if (w.budget <= 0) return;
   const { bodyStart, end } = node.offsets;
-  const bytes = decodeTransfer(msg.subarray(bodyStart, end), encoding, Math.min(limits.maxPartBytes, budget.left));
-  budget.left -= bytes.length;
+  const bytes = decodeTransfer(w.msg.subarray(bodyStart, end), encoding, Math.min(limits.maxPartBytes, w.budget));
+  w.budget -= bytes.length;
   let text = decodeText(bytes, charset);
   if (type === 'text/html') {
     const html = htmlToText(text, limits.maxUrls);
-    for (const t of html.tags) sink.add(`html:${t}`);
+    if (w.features.htmlTags !== 'none') for (const t of html.tags) if (w.features.htmlTags === 'all' || SIGNAL_TAGS.has(t)) sink.add(`html:${t}`);
+    if (!hasPlainAlternative && w.features.htmlTags === 'signals') sink.add('html:only'); // HTML with no plain-text alternative
     for (const link of html.links) urlTokens(link, sink);
+    if (hasPlainAlternative && !w.features.alternativeHtmlText) return;
     text = html.text;
   }
-  textTokens(extractUrls(text, sink, limits.maxUrls), sink);
+  textTokens(extractUrls(text, sink, limits.maxUrls), sink, { bigrams: w.features.bigrams });
 }
 
 function attachmentTokens(name: string, type: string, sink: TokenSink): void {

@@ -2,11 +2,11 @@
 // concurrent training counted once, per-user precedence.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chooseScope, scoreTokens } from './filter.ts';
+import { chooseScope, groupByScope, scoreTokens } from './filter.ts';
 import { MemoryJunkStore } from './memory.ts';
 import { GLOBAL, userScope, type JunkStore, type Scope } from './ports.ts';
 import { tokenize } from './tokenize.ts';
-import { messageKey, scopesFor, train, trainScope, untrain, untrainScope } from './train.ts';
+import { legacyMessageKey, messageKey, scopesFor, train, trainScope, untrain, untrainScope } from './train.ts';
 
 const A = { key: 'a', tokens: ['cheap', 'pills', 'now', 'now'] };
 const B = { key: 'b', tokens: ['meeting', 'now'] };
@@ -111,4 +111,61 @@ test('per-user statistics take precedence once they have enough data', async () 
 test('messageKey ignores the mbox From_ line', () => {
   assert.equal(messageKey(Buffer.from('From a@b  Thu Aug 22 2002\nSubject: x\n\nbody')), messageKey(Buffer.from('Subject: x\n\nbody')));
   assert.match(messageKey(Buffer.from('x')), /^sha256:[0-9a-f]{64}$/);
+});
+
+test('recipients grouped by the statistics that score them: trained users alone, the rest global', async () => {
+  const store = new MemoryJunkStore();
+  const policy = { minHam: 2, minSpam: 2 };
+  for (const u of [7, 9]) {
+    for (let i = 0; i < 2; i++) {
+      await trainScope(store, userScope(u), { key: `h${u}${i}`, tokens: ['x'] }, 'ham');
+      await trainScope(store, userScope(u), { key: `s${u}${i}`, tokens: ['y'] }, 'spam');
+    }
+  }
+  await trainScope(store, userScope(3), { key: 'only-ham', tokens: ['x'] }, 'ham'); // not enough
+  assert.deepEqual(await groupByScope(store, [9, 3, 7, 5, 3], policy), [
+    { scope: GLOBAL, userIds: [3, 5] },
+    { scope: userScope(7), userIds: [7] },
+    { scope: userScope(9), userIds: [9] },
+  ]);
+  assert.deepEqual(await groupByScope(store, [9, 7], policy), [{ scope: userScope(7), userIds: [7] }, { scope: userScope(9), userIds: [9] }], 'no global group when nobody needs it');
+  assert.deepEqual(await groupByScope(store, [], policy), [{ scope: GLOBAL, userIds: [] }], 'no local user: the global statistics');
+  assert.deepEqual(await groupByScope(store, [7, 9], policy, 1), [{ scope: GLOBAL, userIds: [9] }, { scope: userScope(7), userIds: [7] }], 'at most maxPersonal personal scopes');
+});
+
+test('memory store: counts handed out are not changed by later training', async () => {
+  const store = new MemoryJunkStore();
+  await trainScope(store, GLOBAL, A, 'spam');
+  const before = await store.getCounts(GLOBAL, ['now']);
+  await trainScope(store, GLOBAL, B, 'ham');
+  await untrainScope(store, GLOBAL, 'a');
+  assert.deepEqual(before.get('now'), { ham: 0, spam: 1 });
+  assert.deepEqual((await store.getCounts(GLOBAL, ['now'])).get('now'), { ham: 1, spam: 0 });
+});
+
+test('messageKey leaves out our X-Mailwarden-Spam fields: per-recipient copies are one message', () => {
+  const body = 'Subject: x\r\n\r\nbody\r\nX-Mailwarden-Spam: in the body stays\r\n';
+  const plain = messageKey(Buffer.from(body));
+  const copyA = Buffer.from(`X-Mailwarden-Spam: ham; score=0.0100; cutoffs=0.20/0.95;\r\n clues="a"=0.010\r\n${body}`);
+  const copyB = Buffer.from(`x-mailwarden-spam : spam; score=0.9900\r\n${body}`);
+  assert.equal(messageKey(copyA), plain);
+  assert.equal(messageKey(copyB), plain);
+  assert.notEqual(messageKey(Buffer.from(body.replace('stays', 'changed'))), plain, 'the body counts');
+  assert.equal(legacyMessageKey(Buffer.from(body)), null, 'no field: the key never changed');
+  assert.notEqual(legacyMessageKey(copyA), plain);
+});
+
+test('a message trained under its legacy key keeps that record: relabelling stays exact', async () => {
+  const store = new MemoryJunkStore();
+  const raw = Buffer.from('X-Mailwarden-Spam: unsure; score=0.5000\r\nSubject: x\r\n\r\nbody');
+  const legacy = legacyMessageKey(raw)!;
+  await trainScope(store, GLOBAL, { key: legacy, tokens: ['cheap'] }, 'spam'); // before the key changed
+  const msg = { key: messageKey(raw), tokens: ['cheap'], aliases: [legacy] };
+  assert.equal(await trainScope(store, GLOBAL, msg, 'spam'), 'unchanged');
+  assert.equal(await trainScope(store, GLOBAL, msg, 'ham'), 'relabelled');
+  assert.deepEqual(await store.getTotals(GLOBAL), { ham: 1, spam: 0 });
+  assert.equal(await store.getRecord(GLOBAL, messageKey(raw)), null);
+  // a message never trained before gets the new key
+  assert.equal(await trainScope(store, userScope(1), msg, 'ham'), 'trained');
+  assert.equal((await store.getRecord(userScope(1), messageKey(raw)))?.label, 'ham');
 });

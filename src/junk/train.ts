@@ -16,14 +16,54 @@ import { createHash } from 'node:crypto';
 import type { JunkStore, Label, Scope, TrainingRecord } from './ports.ts';
 import { GLOBAL, userScope } from './ports.ts';
 
-/** A stable key for a message without a store id: SHA-256 of its bytes (mbox "From " line excluded). */
-export function messageKey(raw: Uint8Array): string {
-  let b = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+function withoutFromLine(raw: Uint8Array): Buffer {
+  const b = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
   if (b.length > 5 && b.toString('latin1', 0, 5) === 'From ') {
     const lf = b.indexOf(0x0a);
-    b = lf < 0 ? b.subarray(b.length) : b.subarray(lf + 1);
+    return lf < 0 ? b.subarray(b.length) : b.subarray(lf + 1);
   }
-  return `sha256:${createHash('sha256').update(b).digest('hex')}`;
+  return b;
+}
+
+const SPAM_FIELD = /^x-mailwarden-spam[ \t]*:/i;
+
+/**
+ * The header section without our own X-Mailwarden-Spam fields (RFC 5322 §2.2.3: a field goes on
+ * over lines starting with white space), then the rest unchanged; the same buffer when there is
+ * none. The verdict is ours, not the message's: copies of one message that differ only in it
+ * (per-recipient verdicts) are one message.
+ */
+function withoutSpamFields(b: Buffer): Buffer {
+  let end = b.indexOf('\n\n');
+  const crlf = b.indexOf('\r\n\r\n');
+  if (crlf >= 0 && (end < 0 || crlf < end)) end = crlf;
+  const head = b.toString('latin1', 0, end < 0 ? b.length : end);
+  if (!/x-mailwarden-spam/i.test(head)) return b;
+  const kept: string[] = [];
+  let dropping = false;
+  for (const line of head.split(/(?<=\n)/)) {
+    if (dropping && (line.startsWith(' ') || line.startsWith('\t'))) continue;
+    dropping = SPAM_FIELD.test(line);
+    if (!dropping) kept.push(line);
+  }
+  return Buffer.concat([Buffer.from(kept.join(''), 'latin1'), end < 0 ? Buffer.alloc(0) : b.subarray(end)]);
+}
+
+/**
+ * A stable key for a message without a store id: SHA-256 of its bytes, the mbox "From " line and
+ * our own X-Mailwarden-Spam fields excluded (so each recipient's copy of one message has one key).
+ */
+export function messageKey(raw: Uint8Array): string {
+  return `sha256:${createHash('sha256').update(withoutSpamFields(withoutFromLine(raw))).digest('hex')}`;
+}
+
+/**
+ * The key earlier versions gave the same message (X-Mailwarden-Spam included), or null when it is
+ * the same as messageKey(). Pass it as an alias so messages trained before keep one record.
+ */
+export function legacyMessageKey(raw: Uint8Array): string | null {
+  const b = withoutFromLine(raw);
+  return withoutSpamFields(b) === b ? null : `sha256:${createHash('sha256').update(b).digest('hex')}`;
 }
 
 /** What training did in one scope. */
@@ -38,6 +78,19 @@ export interface TrainOptions {
 export interface TrainingMessage {
   key: string;
   tokens: readonly string[];
+  /**
+   * Keys the same message may have been trained under before (legacyMessageKey): in a scope with
+   * no record under `key` but one under an alias, the alias stays the message's key there, so
+   * relabelling and untraining remain exact.
+   */
+  aliases?: readonly string[];
+}
+
+/** The key this message's record has (or will have) in one scope. */
+async function keyIn(store: JunkStore, scope: Scope, msg: TrainingMessage): Promise<string> {
+  if (!msg.aliases?.length || (await store.getRecord(scope, msg.key)) !== null) return msg.key;
+  for (const a of msg.aliases) if ((await store.getRecord(scope, a)) !== null) return a;
+  return msg.key;
 }
 
 /** Compare-and-swap attempts before giving up on a record that keeps changing under us. */
@@ -46,13 +99,14 @@ const MAX_ATTEMPTS = 5;
 /** Count a message as `label` in one scope, undoing an earlier training with the other label. */
 export async function trainScope(store: JunkStore, scope: Scope, msg: TrainingMessage, label: Label, opts: TrainOptions = {}): Promise<TrainOutcome> {
   const tokens = [...new Set(msg.tokens)];
+  const key = await keyIn(store, scope, msg);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const current = await store.getRecord(scope, msg.key);
+    const current = await store.getRecord(scope, key);
     if (current !== null && current.label === label) return 'unchanged';
-    const add: TrainingRecord = { key: msg.key, label, tokens, trainedAt: opts.now ?? Date.now() };
-    if (await store.commit(scope, msg.key, { remove: current, add })) return current === null ? 'trained' : 'relabelled';
+    const add: TrainingRecord = { key, label, tokens, trainedAt: opts.now ?? Date.now() };
+    if (await store.commit(scope, key, { remove: current, add })) return current === null ? 'trained' : 'relabelled';
   }
-  throw new Error(`junk: training record ${msg.key} kept changing`);
+  throw new Error(`junk: training record ${key} kept changing`);
 }
 
 /** Remove a message's training from one scope (e.g. the user deleted their verdict). */

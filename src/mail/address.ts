@@ -81,7 +81,10 @@ export function parseMailbox(s: string, utf8 = false): MailboxAddress | AddressE
     const re = utf8 ? ATEXT : ATEXT_ASCII;
     if (atoms.some((a) => !re.test(a))) return { error: `"${local}" is not a valid local part${!utf8 && /[^\x00-\x7f]/.test(local) ? ' (non-ASCII needs SMTPUTF8)' : ''}` };
   }
-  if (Buffer.byteLength(local) > 64) return { error: 'local part longer than 64 octets (RFC 5321 §4.5.3.1.1)' };
+  // §4.5.3.1 asks servers to accept longer objects where they can: SRS addresses (forwarded mail's
+  // bounce path, standards/srs) carry a whole address in the local part, so they may use 255.
+  const maxLocal = /^srs[01][=+-]/i.test(local) ? 255 : 64;
+  if (Buffer.byteLength(local) > maxLocal) return { error: `local part longer than ${maxLocal} octets (RFC 5321 §4.5.3.1.1)` };
   const domain = parseDomain(rest, utf8);
   if (typeof domain !== 'string') return domain;
   return { local, domain, quoted, route: [] };

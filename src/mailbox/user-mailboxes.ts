@@ -8,7 +8,7 @@
  * change it makes on the event bus (events.ts). Returns typed results; throws only on store
  * failures (the session's one catch turns those into NO [SERVERBUG]).
  */
-import type { FlagAction, Mailbox, MailboxCounts, MessageRow, Store, UidRange } from '../store/ports.ts';
+import type { BlobSource, FlagAction, Mailbox, MailboxCounts, MessageRow, Store, UidRange } from '../store/ports.ts';
 import { StoreConflict } from '../store/ports.ts';
 import type { MessageStructure } from '../mail/mime/structure.ts';
 import { STRUCTURE_VERSION } from '../mail/mime/structure.ts';
@@ -254,10 +254,18 @@ export class UserMailboxes {
     return removed;
   }
 
-  /** APPEND: through the ingest path (durable, structure computed, EXISTS published). */
-  async append(mb: Mailbox, message: Buffer, flags: readonly string[], internalDate: number): Promise<number> {
+  /** QRESYNC (RFC 7162 §3.2): UIDs within `uids` expunged at a modseq above `sinceModseq`, as ranges. */
+  vanished(mb: Mailbox, sinceModseq: number, uids: readonly UidRange[]): Promise<UidRange[]> {
+    return this.store.listVanished(this.own(mb).id, sinceModseq, uids);
+  }
+
+  /**
+   * APPEND: through the ingest path (durable, structure computed, EXISTS published). The body is
+   * in memory or a spooled file (append-spool.ts), which the store takes over.
+   */
+  async append(mb: Mailbox, message: BlobSource, flags: readonly string[], internalDate: number): Promise<number> {
     const r = await this.store.ingest({
-      blob: { kind: 'buffer', data: message },
+      blob: message,
       mailFrom: '',
       internalDate,
       deliveries: [{ userId: this.userId, mailbox: this.own(mb).name, flags: [...flags] }],

@@ -65,6 +65,11 @@ export class Pop3Session {
   private disconnected = false;
   private readonly out: Pop3Output;
 
+  /** The session's own close handler (removed at STARTTLS without touching the listener group's). */
+  private readonly onSocketClose = (): void => {
+    this.abort();
+  };
+
   constructor(socket: Socket, opts: Pop3SessionOptions) {
     this.socket = socket;
     this.opts = opts;
@@ -97,7 +102,7 @@ export class Pop3Session {
       this.log.debug({ err: err.message }, 'socket error');
       this.abort();
     });
-    socket.on('close', () => this.abort());
+    socket.on('close', this.onSocketClose);
     // RFC 1939 §3: an idle session is closed without entering UPDATE and without a response.
     socket.setTimeout(this.opts.limits.idle_timeout_seconds * 1000, () => {
       this.log.info({ state: this.state }, 'idle timeout');
@@ -357,7 +362,7 @@ export class Pop3Session {
     while (raw.writableCorked) raw.uncork();
     raw.removeAllListeners('data');
     raw.removeAllListeners('error');
-    raw.removeAllListeners('close');
+    raw.off('close', this.onSocketClose); // only ours: the listener group's close handler releases the connection slot
     raw.removeAllListeners('timeout');
     raw.setTimeout(0);
     const secure = new TLSSocket(raw, { isServer: true, secureContext: this.opts.secureContext });

@@ -12,7 +12,8 @@ import type { Logger } from '../lib/logger.ts';
 import type { QueueEntry, QueueRecipient, Store } from '../store/ports.ts';
 import { buildDsn, type DsnRecipient } from '../standards/dsn/dsn.ts';
 
-export type LocalResolution = { kind: 'local'; userIds: number[] } | { kind: 'unknown' } | { kind: 'remote' };
+/** `remote.address`: where the DSN really goes when the sender was an SRS address of ours (the original sender). */
+export type LocalResolution = { kind: 'local'; userIds: number[] } | { kind: 'unknown' } | { kind: 'remote'; address?: string };
 
 export interface BounceDeps {
   store: Pick<Store, 'ingest' | 'streamBlob' | 'markQueueNotified'>;
@@ -75,7 +76,7 @@ export async function sendDsn(deps: BounceDeps, entry: QueueEntry, recipients: Q
     mailFrom: '', // RFC 3464 §2 / RFC 5321 §4.5.5: DSNs use the null reverse-path
     internalDate: now,
     deliveries: dest.kind === 'local' ? dest.userIds.map((userId) => ({ userId, mailbox: 'INBOX' })) : [],
-    outbound: dest.kind === 'remote' ? [{ address: entry.mailFrom }] : [],
+    outbound: dest.kind === 'remote' ? [{ address: dest.address ?? entry.mailFrom }] : [],
     dsnFor: { queueId: entry.id, kind, addresses },
   });
   deps.logger.info({ queueId: entry.id, sender: entry.mailFrom, recipients: addresses, kind, messageId, local: dest.kind === 'local', queued: res.queueIds }, 'dsn: sent');

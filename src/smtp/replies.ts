@@ -78,6 +78,11 @@ export const replies = {
   tooManyRecipients: (max: number) => r(452, '4.5.3', `too many recipients: at most ${max} per message, send the rest in another transaction`),
   mailboxUnknown: (addr: string) => r(550, '5.1.1', `<${addr}>: no such user here`),
   relayDenied: (addr: string) => r(550, '5.7.1', `<${addr}>: relay denied: this server only accepts mail for its own domains`),
+  srsBouncesOnly: (addr: string) => r(550, '5.7.1', `<${addr}>: this forwarding (SRS) address only accepts bounces with the null sender <>`),
+  srsInvalid: (addr: string, reason: string) => r(550, '5.1.1', `<${addr}>: ${reason}`),
+  listLoop: (list: string) => r(554, '5.4.6', `<${list}>: mail loop: this message was already distributed by this list`),
+  listNoSpam: (list: string) => r(550, '5.7.1', `<${list}>: the list does not distribute mail that failed our checks or looks like spam`),
+  listPostingRefused: (list: string, author: string) => r(550, '5.7.1', `<${list}>: only members may post to this list, and <${author}> is not one`),
   relayTrick: (addr: string, trick: string) => r(550, '5.7.1', `<${addr}>: relay denied: ${trick} is never routed`),
   nullSenderNotAllowed: () => r(550, '5.7.1', 'the null sender <> is not allowed on submission'),
   senderNotOwned: (addr: string, user: string) => r(550, '5.7.1', `sender address <${addr}> is not yours: ${user} may only send as its own addresses`),
@@ -90,6 +95,11 @@ export const replies = {
   spfTempError: (domain: string) => r(451, '4.7.24', `temporary DNS error while checking SPF for ${domain}; try again later`),
   authTempError: (what: string) => r(451, '4.7.5', `temporary error while authenticating the message (${what}); try again later`),
   spamReject: (score: string) => r(550, '5.7.1', `message refused: content filter scored it as spam (${score})`),
+
+  // --- attachment policy (docs/phishing.md; RFC 3463 §3.8 X.7.1: refused for security policy) ---
+  attachmentRefused: (what: string) => r(550, '5.7.1', `message refused: ${what}`),
+  virusFound: (signature: string) => r(550, '5.7.1', `message refused: virus ${signature} found by the virus scanner`),
+  virusScanUnavailable: () => r(451, '4.3.0', 'the virus scanner is not available; try again later'),
 
   // --- DATA --------------------------------------------------------------------------
   dataGo: () => r(354, null, 'start mail input; end with <CRLF>.<CRLF>'),

@@ -66,6 +66,11 @@ export class SmtpSession {
   private messages = 0;
   private stopping = false;
 
+  /** The session's own close handler (removed at STARTTLS without touching the listener group's). */
+  private readonly onSocketClose = (): void => {
+    this.abort();
+  };
+
   constructor(socket: Socket, opts: SessionOptions) {
     this.socket = socket;
     this.opts = opts;
@@ -112,7 +117,7 @@ export class SmtpSession {
       this.log.debug({ err: err.message }, 'socket error');
       this.abort();
     });
-    socket.on('close', () => this.abort());
+    socket.on('close', this.onSocketClose);
     this.armTimeout();
   }
 
@@ -398,7 +403,7 @@ export class SmtpSession {
     if (parsed.params) return this.error(replies.badParameter(parsed.params.split(/\s+/)[0]!.slice(0, 30)));
     this.tx.rcptAttempts++;
     if (this.tx.recipients.length >= this.opts.limits.max_recipients) return this.reply(replies.tooManyRecipients(this.opts.limits.max_recipients));
-    const v = await this.opts.pipeline.rcpt(this.ctx, parsed.path.address);
+    const v = await this.opts.pipeline.rcpt(this.ctx, parsed.path.address, this.tx.mailFrom);
     if (v.kind !== 'continue') return this.verdictReply(v);
     if (!this.tx.recipients.some((r) => r.address === v.value.address)) this.tx.recipients.push(v.value);
     this.reply(replies.recipientOk(v.value.address));
@@ -468,7 +473,7 @@ export class SmtpSession {
     raw.uncork();
     raw.removeAllListeners('data');
     raw.removeAllListeners('error');
-    raw.removeAllListeners('close');
+    raw.off('close', this.onSocketClose); // only ours: the listener group's close handler releases the connection slot
     raw.removeAllListeners('timeout');
     raw.setTimeout(0);
     const secure = new TLSSocket(raw, { isServer: true, secureContext: this.opts.secureContext });

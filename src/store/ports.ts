@@ -34,7 +34,10 @@ export interface Alias {
   id: number;
   /** `local@domain`, or `@domain` for an explicit catch-all. */
   source: string;
-  /** Local user addresses. */
+  /**
+   * Local user addresses, and external addresses the mail is forwarded to (with SRS and an ARC
+   * seal, docs/forwarding.md).
+   */
   targets: string[];
   createdAt: number;
 }
@@ -77,8 +80,17 @@ export interface IngestRequest {
    * so a crash can neither lose the DSN nor send it twice.
    */
   dsnFor?: { queueId: number; kind: 'failure' | 'delay'; addresses: string[] };
+  /**
+   * Further copies committed in the same transaction, each with its own bytes, envelope sender and
+   * remote recipients: forwarded mail (ARC-sealed, SRS sender) and mailing-list copies.
+   */
+  copies?: Array<{ blob: BlobSource; mailFrom: string; outbound: OutboundRecipient[]; deliveries?: Delivery[] }>;
+  /** The authentication and filter verdicts of this message, kept with its blob (JSON object). */
+  verdicts?: Record<string, unknown>;
   /** This message is a DMARC aggregate report of these evaluations: mark them reported in the same transaction (never reported twice). */
   dmarcReportOf?: number[];
+  /** Who the recipients exchanged mail with (first-contact phishing signal): recorded in the same transaction. */
+  correspondents?: Array<{ userId: number; address: string }>;
 }
 
 export interface IngestResult {
@@ -204,6 +216,8 @@ export interface MessageStore {
   countMessages(mailboxId: number): Promise<number>;
   /** The raw RFC 5322 bytes of a stored message. */
   readBlob(blobId: number): Promise<Buffer>;
+  /** The verdicts stored with a message at delivery (IngestRequest.verdicts), or null. */
+  getVerdicts(blobId: number): Promise<Record<string, unknown> | null>;
   /**
    * Commits one received message atomically: the blob, a message row in each delivery mailbox
    * (UIDs allocated), and the outbound queue entries. Resolves only once durable.
@@ -275,6 +289,14 @@ export interface MessageStore {
   copyMessages(fromMailboxId: number, uids: readonly number[], toMailboxId: number, move: boolean): Promise<CopyResult>;
   /** Removes the messages in `uids` that carry \Deleted (EXPUNGE, UID EXPUNGE); returns their UIDs. */
   expungeDeleted(mailboxId: number, uids: readonly UidRange[]): Promise<number[]>;
+  /**
+   * QRESYNC (RFC 7162 §3.2.5.2, §3.2.6): the UIDs within `uids` expunged from the mailbox (by
+   * expunge, expungeDeleted or a move away) at a modseq above `sinceModseq`, as merged ascending
+   * ranges. Every expunge gets one new modseq, recorded with its UIDs. Where the record does not
+   * reach back to `sinceModseq` (expunges made before it was kept), every UID in `uids` below
+   * UIDNEXT that is not in the mailbox is returned instead: more than vanished, never less.
+   */
+  listVanished(mailboxId: number, sinceModseq: number, uids: readonly UidRange[]): Promise<UidRange[]>;
   /** The stored MIME structure (JSON of mail/mime MessageStructure) of a blob, or null. */
   getStructure(blobId: number): Promise<string | null>;
   setStructure(blobId: number, json: string): Promise<void>;
@@ -355,6 +377,12 @@ export interface Store extends DirectoryStore, MessageStore, QueueStore {
   readonly junk: JunkStore;
   /** Recorded DMARC evaluations for aggregate reports (RFC 7489 §7.2). */
   readonly dmarcReports: DmarcReportStore;
+  /** DMARC aggregate reports other receivers sent to our rua= mailboxes (RFC 7489 §7.2), and malformed ones. */
+  readonly dmarcIncoming: IncomingDmarcReportStore;
+  /** Mailing lists and their members (docs/lists.md). */
+  readonly lists: ListStore;
+  /** Who each user has exchanged mail with (the first-contact phishing signal, docs/phishing.md). */
+  readonly correspondents: CorrespondentStore;
   close(): Promise<void>;
 }
 
@@ -395,6 +423,124 @@ export interface DmarcReportStore {
   pendingEvaluations(policyDomain: string, opts: { since: number; before: number; limit: number }): Promise<StoredDmarcEvaluation[]>;
   /** Marks evaluations reported (when no report was queued for them: no usable destination). */
   markReported(ids: number[], at: number): Promise<void>;
+}
+
+/** Message totals of an aggregate report (the sum of its rows' counts). */
+export interface DmarcReportTotals {
+  messages: number;
+  /** Messages whose DMARC evaluation passed (an aligned DKIM or SPF pass). */
+  dmarcPass: number;
+  dmarcFail: number;
+  disposition: { none: number; quarantine: number; reject: number };
+}
+
+/**
+ * One incoming aggregate report as listed (src/inbound/dmarc-inbound.ts stores them): a parsed
+ * report (`status` ok) or a part of a report message we could not read (`malformed`, with the reason).
+ */
+export interface IncomingDmarcReportSummary {
+  id: number;
+  receivedAt: number;
+  /** The carrying message: its Message-ID field ('' if none), envelope sender, our recipients. */
+  messageId: string;
+  mailFrom: string;
+  recipients: string[];
+  /** DMARC result of the carrying message on our MX (pass, fail, none, ...), null when not checked. */
+  authResult: string | null;
+  /** The attachment (or XML entry) the row comes from; 'message' when the whole message is at fault. */
+  part: string;
+  status: 'ok' | 'malformed';
+  reason: string | null;
+  /** Report metadata (null when malformed). */
+  orgName: string | null;
+  email: string | null;
+  reportId: string | null;
+  policyDomain: string | null;
+  /** date_range, seconds since the epoch. */
+  begin: number | null;
+  end: number | null;
+  totals: DmarcReportTotals;
+}
+
+/** The whole of an incoming report: the parsed report (JSON) or, when malformed, the raw message. */
+export interface IncomingDmarcReport extends IncomingDmarcReportSummary {
+  /** The parsed report as a JSON object (policy, rows, warnings), null when malformed. */
+  report: Record<string, unknown> | null;
+  /** Malformed only: the raw message as received, up to the stored cap. */
+  raw: Buffer | null;
+  rawTruncated: boolean;
+}
+
+export type NewIncomingDmarcReport = Omit<IncomingDmarcReport, 'id'> & {
+  /** SHA-256 (hex) of the received message: a malformed part of a message retried after a 4xx is kept once. */
+  messageDigest: string;
+};
+
+export interface IncomingDmarcReportStore {
+  /**
+   * Stores a report durably. A report already stored (same reporter org, report id and policy
+   * domain; for a malformed one, the same message digest and part) is not stored again:
+   * `duplicate` is true and `id` names the stored one.
+   */
+  save(r: NewIncomingDmarcReport): Promise<{ id: number; duplicate: boolean }>;
+  /**
+   * Newest first, at most `limit` (default 1000). With `domain`: the reports about that policy
+   * domain and the malformed ones sent to an address in it.
+   */
+  list(opts?: { domain?: string; limit?: number }): Promise<IncomingDmarcReportSummary[]>;
+  get(id: number): Promise<IncomingDmarcReport | null>;
+}
+
+/** A simple mailing list (docs/lists.md): mail to `address` goes to every member. */
+export interface MailingList {
+  id: number;
+  /** The list's posting address, in a local domain. */
+  address: string;
+  /** Human-readable name, used in List-Id (RFC 2919) and the subject tag default. */
+  name: string;
+  /** Prefixed to the Subject of list mail ("[name]"), or '' for none. */
+  subjectTag: string;
+  /** Who may post: only members (by envelope or header From), or anyone. */
+  posting: 'members' | 'anyone';
+  /**
+   * Rewrite From to the list address (the original author goes to Reply-To):
+   * never; only for authors whose domain publishes DMARC p=quarantine/reject; or always.
+   */
+  fromRewrite: 'never' | 'dmarc' | 'always';
+  /** Local user who receives bounces and mail to <local>-owner@ (null: none). */
+  owner: string | null;
+  createdAt: number;
+}
+
+export type NewMailingList = Pick<MailingList, 'address' | 'name' | 'subjectTag' | 'posting' | 'fromRewrite' | 'owner'>;
+
+export interface ListStore {
+  /** StoreConflict when the address is a user, an alias or a list, or its domain is not local. */
+  add(l: NewMailingList): Promise<MailingList>;
+  get(address: string): Promise<MailingList | null>;
+  all(domain?: string): Promise<MailingList[]>;
+  /** Deletes the list and its members. */
+  delete(address: string): Promise<boolean>;
+  /** false when already a member. */
+  addMember(listId: number, address: string): Promise<boolean>;
+  /** false when not a member. */
+  removeMember(listId: number, address: string): Promise<boolean>;
+  /** Member addresses in order. */
+  members(listId: number): Promise<string[]>;
+  isMember(listId: number, address: string): Promise<boolean>;
+}
+
+/**
+ * Per-user correspondents: addresses a user sent mail to (submission) and From addresses of mail
+ * delivered to the user's INBOX without a phishing warning. Addresses are stored lower case.
+ */
+export interface CorrespondentStore {
+  /** Records (or refreshes) these pairs at time `at`, durably. */
+  record(entries: ReadonlyArray<{ userId: number; address: string }>, at: number): Promise<void>;
+  /** Whether any of these users has exchanged mail with `address`. */
+  knownToAny(userIds: readonly number[], address: string): Promise<boolean>;
+  /** A user's correspondents, most recent first, at most `limit`. */
+  list(userId: number, limit: number): Promise<Array<{ address: string; firstAt: number; lastAt: number; count: number }>>;
 }
 
 /** A uniqueness or reference conflict the caller can explain to the user. */

@@ -30,6 +30,11 @@ export class RawImap extends RawWire {
 
   /** One response: a line, with any literals it announces ({n} / ~{n}) read inline. */
   async response(timeoutMs = 10000): Promise<string> {
+    return (await this.responseBytes(timeoutMs)).toString('utf8');
+  }
+
+  /** One response as raw octets (for binary literals, which UTF-8 decoding would mangle). */
+  async responseBytes(timeoutMs = 10000): Promise<Buffer> {
     return this.waitFor(() => {
       let pos = 0;
       let out = Buffer.alloc(0);
@@ -41,7 +46,7 @@ export class RawImap extends RawWire {
         const m = /~?\{(\d+)\}$/.exec(line.toString('latin1'));
         if (!m) {
           this.buf = this.buf.subarray(i + 2);
-          return out.toString('utf8');
+          return out;
         }
         const size = Number(m[1]);
         if (this.buf.length < i + 2 + size) return null;

@@ -37,7 +37,7 @@ export async function startTestServer(overrides: DeepPartial<Config> & Record<st
     hostname: 'mx.example.test',
     data_dir: dir,
     ...overrides,
-    listen: { mx: ['127.0.0.1:0'], submission: ['127.0.0.1:0'], submissions: ['127.0.0.1:0'], pop3: ['127.0.0.1:0'], pop3s: ['127.0.0.1:0'], imap: ['127.0.0.1:0'], imaps: ['127.0.0.1:0'], ...(overrides.listen as object) },
+    listen: { mx: ['127.0.0.1:0'], submission: ['127.0.0.1:0'], submissions: ['127.0.0.1:0'], pop3: ['127.0.0.1:0'], pop3s: ['127.0.0.1:0'], imap: ['127.0.0.1:0'], imaps: ['127.0.0.1:0'], https: ['127.0.0.1:0'], ...(overrides.listen as object) },
     log: { level: 'silent', ...(overrides.log as object) },
     // No delivery to the outside world from tests unless a test asks for it (test/outbound/).
     outbound: { enabled: false, ...(overrides.outbound as object) },

@@ -55,7 +55,7 @@ test('kill -9 while delivering, restart: every message arrives, none recorded as
   writeFileSync(config, [
     'hostname = "mx.a.test"',
     `data_dir = "${a.dir}"`,
-    '[listen]', 'mx = []', 'submission = []', 'submissions = []', 'pop3 = []', 'pop3s = []', 'imap = []', 'imaps = []',
+    '[listen]', 'mx = []', 'submission = []', 'submissions = []', 'pop3 = []', 'pop3s = []', 'imap = []', 'imaps = []', 'https = []',
     '[log]', 'level = "info"',
     '[dns]', `zone_file = "${join(a.dir, 'lab.zone')}"`,
     '[outbound]', `port_map = { "127.0.0.2" = ${B.port('mx')} }`, 'lease = "1s"', 'poll_interval = "200ms"', 'retry_schedule = ["1s"]', 'per_domain_concurrency = 2',

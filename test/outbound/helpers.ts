@@ -42,7 +42,7 @@ export async function startInstance(dir: string, config: Record<string, unknown>
   const raw = {
     data_dir: dir,
     ...config,
-    listen: { mx: [], submission: [], submissions: [], pop3: [], pop3s: [], imap: [], imaps: [], ...(config.listen as object) },
+    listen: { mx: [], submission: [], submissions: [], pop3: [], pop3s: [], imap: [], imaps: [], https: [], ...(config.listen as object) },
     log: { level: 'silent', ...(config.log as object) },
   };
   const cfg = validateConfig(raw, 'test', dir, {});

@@ -64,7 +64,7 @@ test('kill -9 during 200 messages, restart: every 250 is stored, none twice', { 
   const dir = mkdtempSync(join(tmpdir(), 'mailwarden-crash-'));
   try {
     const config = join(dir, 'mailwarden.toml');
-    writeFileSync(config, `hostname = "mx.example.test"\ndata_dir = "${dir}/data"\n[listen]\nmx = ["127.0.0.1:0"]\nsubmission = []\nsubmissions = []\npop3 = []\npop3s = []\n[log]\nlevel = "info"\n`);
+    writeFileSync(config, `hostname = "mx.example.test"\ndata_dir = "${dir}/data"\n[listen]\nmx = ["127.0.0.1:0"]\nsubmission = []\nsubmissions = []\npop3 = []\npop3s = []\nhttps = []\n[log]\nlevel = "info"\n`);
     const setup = new SqliteStore({ dataDir: join(dir, 'data') });
     await addDomain(setup, 'example.test');
     await addUser(setup, 'alice@example.test', 'a long password', { cramMd5: false });

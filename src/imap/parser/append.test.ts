@@ -1,7 +1,7 @@
 // APPEND: RFC 9051 §6.3.12, RFC 3516 §4.4 (literal8), RFC 6855 §4 (UTF8), RFC 7888 (LITERAL+).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertMatch, parseBad, parseOk } from './fixtures.ts';
+import { assertMatch, events, parseBad, parseOk, streamedOctets } from './fixtures.ts';
 
 // RFC 9051 §6.3.12 example message (CRLF lines, 310 octets in the RFC's text; ours counted).
 const MSG = [
@@ -18,23 +18,24 @@ const MSG = [
 ].join('\r\n');
 const N = Buffer.byteLength(MSG);
 
-test('RFC 9051 §6.3.12 example: flags and literal', () => {
-  const c = parseOk(`A003 APPEND saved-messages (\\Seen) {${N}}\r\n${MSG}\r\n`);
-  assertMatch(c, { name: 'APPEND', mailbox: 'saved-messages', flags: ['\\Seen'], date: null, binary: false, utf8: false }, 'append');
-  assert.ok(c.name === 'APPEND' && c.message.toString() === MSG);
+test('RFC 9051 §6.3.12 example: flags and literal; the message octets are streamed, not in the command', () => {
+  const input = `A003 APPEND saved-messages (\\Seen) {${N}}\r\n${MSG}\r\n`;
+  const c = parseOk(input);
+  assertMatch(c, { name: 'APPEND', mailbox: 'saved-messages', flags: ['\\Seen'], date: null, size: N, binary: false, utf8: false }, 'append');
+  assert.equal(streamedOctets(events(input)).toString(), MSG);
 });
 
 const good: Array<[string, Record<string, unknown>]> = [
-  [`a APPEND INBOX {5}\r\nhello`, { flags: [], date: null, message: Buffer.from('hello') }],
-  [`a APPEND INBOX {5+}\r\nhello`, { message: Buffer.from('hello') }], // RFC 7888 non-synchronizing
+  [`a APPEND INBOX {5}\r\nhello`, { flags: [], date: null, size: 5 }],
+  [`a APPEND INBOX {5+}\r\nhello`, { size: 5 }], // RFC 7888 non-synchronizing
   [`a APPEND INBOX () {5}\r\nhello`, { flags: [] }],
   [`a APPEND INBOX (\\seen \\DRAFT $Forwarded) {5}\r\nhello`, { flags: ['\\Seen', '\\Draft', '$Forwarded'] }],
   [`a APPEND INBOX "17-Jul-1996 02:44:25 -0700" {5}\r\nhello`, { date: { date: new Date('1996-07-17T09:44:25Z'), offsetMinutes: -420 } }],
   [`a APPEND INBOX (\\Seen) " 7-Feb-1994 21:52:25 -0800" {5}\r\nhello`, { date: { date: new Date('1994-02-08T05:52:25Z'), offsetMinutes: -480 } }],
-  [`a APPEND {5}\r\nINBOX {5}\r\nhello`, { mailbox: 'INBOX', message: Buffer.from('hello') }], // mailbox as a literal
-  [`a APPEND INBOX ~{5}\r\nhe\0lo`, { binary: true, message: Buffer.from('he\0lo') }], // RFC 3516 §4.4 literal8
+  [`a APPEND {5}\r\nINBOX {5}\r\nhello`, { mailbox: 'INBOX', size: 5 }], // mailbox as a literal
+  [`a APPEND INBOX ~{5}\r\nhe\0lo`, { binary: true, size: 5 }], // RFC 3516 §4.4 literal8
   [`a APPEND INBOX UTF8 (~{5}\r\nhello)`, { utf8: true, binary: true }], // RFC 6855 §4
-  [`a APPEND INBOX {0}\r\n\r\n`, { message: Buffer.alloc(0) }],
+  [`a APPEND INBOX {0}\r\n\r\n`, { size: 0 }],
 ];
 
 const bad: Array<[string, string]> = [

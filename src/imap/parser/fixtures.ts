@@ -29,9 +29,17 @@ export function events(input: string | Buffer, opts: { limits?: Partial<ReaderLi
   return out;
 }
 
-/** The single command `input` parses to (literal requests skipped). */
+/** Events other than literal requests and streamed literal octets. */
+const framed = (evs: ReaderEvent[]) => evs.filter((e) => e.kind !== 'literal' && e.kind !== 'literal-data');
+
+/** The octets of the streamed literals (APPEND's message) among `evs`, joined. */
+export function streamedOctets(evs: readonly ReaderEvent[]): Buffer {
+  return Buffer.concat(evs.flatMap((e) => (e.kind === 'literal-data' ? [e.data] : [])));
+}
+
+/** The single command `input` parses to (literal requests and streamed octets skipped). */
 export function parseOk(input: string | Buffer): ImapCommand {
-  const evs = events(input).filter((e) => e.kind !== 'literal');
+  const evs = framed(events(input));
   assert.equal(evs.length, 1, `one event for ${JSON.stringify(String(input))}: ${JSON.stringify(evs, jsonSafe)}`);
   const ev = evs[0]!;
   if (ev.kind !== 'command') assert.fail(`expected a command for ${JSON.stringify(String(input))}, got ${JSON.stringify(ev, jsonSafe)}`);
@@ -40,7 +48,7 @@ export function parseOk(input: string | Buffer): ImapCommand {
 
 /** The parse error `input` produces. */
 export function parseBad(input: string | Buffer): CommandError {
-  const evs = events(input).filter((e) => e.kind !== 'literal');
+  const evs = framed(events(input));
   const ev = evs[0];
   if (ev?.kind !== 'bad') assert.fail(`expected BAD for ${JSON.stringify(String(input))}, got ${JSON.stringify(evs, jsonSafe)}`);
   return ev.error;

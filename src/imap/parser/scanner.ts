@@ -204,6 +204,7 @@ export class Scanner {
   string(): string {
     if (this.peek() === 0x22) return this.quoted();
     const lit = this.literal();
+    if (lit.streamed) this.fail('A message literal is not allowed here');
     if (lit.data.includes(0)) this.fail('NUL in literal');
     return lit.data.toString('utf8');
   }

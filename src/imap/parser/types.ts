@@ -152,7 +152,11 @@ export type ImapCommand =
       mailbox: string;
       flags: string[];
       date: ImapDateTime | null;
-      message: Buffer;
+      /**
+       * The message literal's size. Its octets are not here: the reader streamed them to the
+       * session as `literal-data` events (imap/reader.ts), which spools them (mailbox/append-spool.ts).
+       */
+      size: number;
       /** literal8 (RFC 3516 §4.4) or RFC 6855 UTF8 (~{n}): the message may hold binary. */
       binary: boolean;
       /** RFC 6855 §4: APPEND ... UTF8 (literal8). */

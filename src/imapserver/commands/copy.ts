@@ -2,7 +2,7 @@
  * COPY, MOVE and their UID forms: RFC 9051 §6.4.7-6.4.8, RFC 6851 (MOVE), RFC 4315 §3 (COPYUID).
  * Copies keep flags and internal dates and share the stored body. MOVE answers, in this order
  * (RFC 6851 §4.3): an untagged OK [COPYUID ...], the EXPUNGEs of the moved messages (highest
- * sequence number first), the tagged OK. A missing target is NO [TRYCREATE] (RFC 9051 §6.4.7).
+ * sequence number first; with QRESYNC one VANISHED, RFC 6851 §4.3 / RFC 7162 §3.2.10), the tagged OK. A missing target is NO [TRYCREATE] (RFC 9051 §6.4.7).
  */
 import { untaggedStatus } from '../../imap/encoder.ts';
 import { compactOrdered } from '../../imap/sequence.ts';
@@ -27,6 +27,6 @@ export async function copy(ctx: Ctx, cmd: Cmd<'COPY' | 'MOVE'>): Promise<Done> {
     : undefined;
   if (!move) return ok(`${label} completed`, code);
   if (code) await ctx.send(untaggedStatus('OK', 'Moved', code));
-  await ctx.send(sel.expungeNow(r.pairs.map(([s]) => s)));
+  await ctx.send(sel.expungeNow(r.pairs.map(([s]) => s), ctx.enabled.has('QRESYNC')));
   return ok(`${label} completed`);
 }

@@ -2,7 +2,7 @@
  * EXPUNGE and UID EXPUNGE: RFC 9051 §6.4.3 and §6.4.9, RFC 4315 §2.1. Removes the \Deleted
  * messages (of the UID set, for UID EXPUNGE) the client knows about, in one store transaction,
  * and answers an EXPUNGE for each, highest sequence number first, together with expunges other
- * sessions made meanwhile.
+ * sessions made meanwhile; once QRESYNC is enabled, one VANISHED with their UIDs (RFC 7162 §3.2.10).
  */
 import { no, ok, bad, type Cmd, type Ctx, type Done } from '../context.ts';
 
@@ -16,6 +16,6 @@ export async function expunge(ctx: Ctx, cmd: Cmd<'EXPUNGE' | 'UID EXPUNGE'>): Pr
     ranges = sel.uidRanges(r.seqs);
   }
   const removed = ranges.length ? await ctx.mail!.expungeDeleted(sel.mailbox, ranges) : [];
-  await ctx.send(sel.expungeNow(removed));
+  await ctx.send(sel.expungeNow(removed, ctx.enabled.has('QRESYNC')));
   return ok(`${cmd.name} completed`);
 }

@@ -1,5 +1,6 @@
 /**
- * FETCH and UID FETCH: RFC 9051 §6.4.5 and §6.4.9, RFC 7162 §3.1.4 (CHANGEDSINCE).
+ * FETCH and UID FETCH: RFC 9051 §6.4.5 and §6.4.9, RFC 7162 §3.1.4 (CHANGEDSINCE) and §3.2.6
+ * (VANISHED).
  *
  * Pages through the addressed messages (PAGE at a time: one store query for the rows, with the
  * stored structure only when an item needs it), sets \Seen for non-PEEK body fetches in one
@@ -17,6 +18,7 @@ import { SEEN, hasFlag } from '../../mailbox/flags.ts';
 import { parseStructure } from '../../mailbox/user-mailboxes.ts';
 import { bad, no, ok, type Cmd, type Ctx, type Done } from '../context.ts';
 import { planFetch, renderItems, type RenderContext } from '../fetch-items.ts';
+import { fetchVanished } from '../qresync.ts';
 
 const PAGE = 250;
 
@@ -49,7 +51,8 @@ async function markSeen(ctx: Ctx, rows: Map<number, MessageRow>): Promise<Set<nu
 
 export async function fetch(ctx: Ctx, cmd: Cmd<'FETCH'>): Promise<Done> {
   const sel = ctx.selected!;
-  if (cmd.vanished) return bad('VANISHED needs QRESYNC, which this server does not offer');
+  // RFC 7162 §3.2.6: VANISHED needs QRESYNC enabled (the parser made sure of UID and CHANGEDSINCE).
+  if (cmd.vanished && !ctx.enabled.has('QRESYNC')) return bad('VANISHED needs ENABLE QRESYNC first');
   const resolved = sel.resolve(cmd.set, cmd.uid);
   if (!resolved.ok) return bad(resolved.text);
   const items: FetchAttribute[] = [...cmd.items];
@@ -57,6 +60,8 @@ export async function fetch(ctx: Ctx, cmd: Cmd<'FETCH'>): Promise<Done> {
   if (cmd.uid && !items.some((a) => a.name === 'UID')) items.unshift({ name: 'UID' });
   if (cmd.changedSince !== null || items.some((a) => a.name === 'MODSEQ')) ctx.enable('CONDSTORE');
   if (cmd.changedSince !== null && !items.some((a) => a.name === 'MODSEQ')) items.push({ name: 'MODSEQ' });
+  // RFC 7162 §3.2.6: VANISHED (EARLIER) before any FETCH response.
+  if (cmd.vanished && cmd.changedSince !== null) await fetchVanished(ctx, sel, cmd.set, cmd.changedSince);
   const plan = planFetch(items);
   const setsSeen = plan.setsSeen && !sel.readOnly;
   const rc: RenderContext = { mail: ctx.mail!, selected: sel, rev1: !ctx.enabled.has('IMAP4REV2'), strings: ctx.stringOptions };

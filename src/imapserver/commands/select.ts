@@ -1,16 +1,18 @@
 /**
  * Entering and leaving the selected state: RFC 9051 §6.3.2 SELECT, §6.3.3 EXAMINE (with RFC 7162
- * §3.1.8 CONDSTORE), §6.4.1 CLOSE, §6.4.2 UNSELECT (RFC 3691).
+ * §3.1.8 CONDSTORE, §3.2.5 QRESYNC), §6.4.1 CLOSE, §6.4.2 UNSELECT (RFC 3691).
  *
  * SELECT's untagged data: FLAGS, EXISTS, OK [PERMANENTFLAGS], OK [UIDVALIDITY], OK [UIDNEXT],
  * plus RECENT and OK [UNSEEN n] for IMAP4rev1 clients (RFC 3501 §6.3.1), OK [HIGHESTMODSEQ]
- * under CONDSTORE, and the mailbox's LIST line for IMAP4rev2 clients (RFC 9051 §6.3.2).
+ * under CONDSTORE, and the mailbox's LIST line for IMAP4rev2 clients (RFC 9051 §6.3.2); with
+ * (QRESYNC ...) then what vanished and changed since the client's modseq (qresync.ts).
  */
 import { untaggedStatus } from '../../imap/encoder.ts';
 import { existsResponse, listResponse, recentResponse } from '../../imap/responses.ts';
 import { DELIMITER } from '../../mailbox/names.ts';
 import { bad, ok, type Cmd, type Ctx, type Done } from '../context.ts';
 import { nameOrBad, NO_SUCH_MAILBOX } from './errors.ts';
+import { selectResync } from '../qresync.ts';
 
 /** Leaves the selected state; RFC 7162 §3.2.11 / RFC 9051 §7.1: tell the client with [CLOSED]. */
 async function deselect(ctx: Ctx, announce: boolean): Promise<void> {
@@ -21,7 +23,8 @@ async function deselect(ctx: Ctx, announce: boolean): Promise<void> {
 }
 
 export async function select(ctx: Ctx, cmd: Cmd<'SELECT' | 'EXAMINE'>): Promise<Done> {
-  if (cmd.qresync) return bad('QRESYNC is not supported by this server');
+  // RFC 7162 §3.2.5: the QRESYNC parameter is BAD unless the client enabled QRESYNC first.
+  if (cmd.qresync && !ctx.enabled.has('QRESYNC')) return bad('The QRESYNC parameter needs ENABLE QRESYNC first');
   const n = nameOrBad(ctx, cmd.mailbox);
   if ('done' in n) return n.done;
   // RFC 9051 §6.3.2: a SELECT leaves the current mailbox even when it fails.
@@ -45,6 +48,7 @@ export async function select(ctx: Ctx, cmd: Cmd<'SELECT' | 'EXAMINE'>): Promise<
   if (ctx.enabled.has('CONDSTORE')) lines.push(untaggedStatus('OK', 'Highest', { code: 'HIGHESTMODSEQ', value: sel.mailbox.highestModseq }));
   if (!rev1) lines.push(listResponse({ attributes: [], delimiter: DELIMITER, name: ctx.wireName(sel.mailbox.name) }, ctx.stringOptions));
   await ctx.send(lines);
+  if (cmd.qresync) await selectResync(ctx, sel, cmd.qresync);
   ctx.selected = sel;
   return ok(`${cmd.name} completed`, { code: readOnly ? 'READ-ONLY' : 'READ-WRITE' });
 }

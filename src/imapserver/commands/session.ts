@@ -1,7 +1,8 @@
 /**
  * Commands valid in any state, and the small authenticated-state ones: RFC 9051 §6.1.1
  * CAPABILITY, §6.1.2 NOOP, §6.1.3 LOGOUT, §6.3.1 ENABLE (RFC 5161), §6.3.10 NAMESPACE (RFC 2342),
- * §6.3.13 IDLE (RFC 2177), RFC 2971 ID, RFC 3501 §6.4.1 CHECK.
+ * §6.3.13 IDLE (RFC 2177), RFC 2971 ID, RFC 3501 §6.4.1 CHECK; ENABLE CONDSTORE / QRESYNC
+ * (RFC 7162 §3.1, §3.2.3).
  */
 import { capabilityResponse, enabledResponse, idResponse, namespaceResponse } from '../../imap/responses.ts';
 import { untaggedStatus } from '../../imap/encoder.ts';
@@ -42,23 +43,32 @@ export async function namespace(ctx: Ctx): Promise<Done> {
   return ok('NAMESPACE completed');
 }
 
-/** What ENABLE accepts: RFC 9051 §6.3.1 IMAP4rev2, RFC 6855 UTF8=ACCEPT, RFC 7162 CONDSTORE. */
-const ENABLEABLE: readonly Enableable[] = ['IMAP4REV2', 'UTF8=ACCEPT', 'CONDSTORE'];
+/** What ENABLE accepts: RFC 9051 §6.3.1 IMAP4rev2, RFC 6855 UTF8=ACCEPT, RFC 7162 CONDSTORE and QRESYNC. */
+const ENABLEABLE: readonly Enableable[] = ['IMAP4REV2', 'UTF8=ACCEPT', 'CONDSTORE', 'QRESYNC'];
 
 /**
  * RFC 5161 §3.1: unknown names are ignored; ENABLED lists only what this command newly enabled.
  * RFC 6855 §3: UTF8=ACCEPT must come before SELECT (it changes how names are read).
+ * RFC 7162 §3.2.3: QRESYNC implies CONDSTORE. RFC 7162 §3.1: the first CONDSTORE enabling
+ * command issued with a mailbox selected reports that mailbox's HIGHESTMODSEQ.
  */
 export async function enable(ctx: Ctx, cmd: Cmd<'ENABLE'>): Promise<Done> {
+  const before = new Set(ctx.enabled);
   const fresh: string[] = [];
   for (const c of cmd.capabilities) {
     const ext = ENABLEABLE.find((e) => e === c);
-    if (!ext || ctx.enabled.has(ext)) continue;
+    if (!ext || before.has(ext) || fresh.includes(ext === 'IMAP4REV2' ? 'IMAP4rev2' : ext)) continue;
     if (ext === 'UTF8=ACCEPT' && ctx.selected) return bad('ENABLE UTF8=ACCEPT must come before SELECT (RFC 6855 §3)');
     ctx.enable(ext);
+    if (ext === 'QRESYNC') ctx.enable('CONDSTORE');
     fresh.push(ext === 'IMAP4REV2' ? 'IMAP4rev2' : ext);
   }
   await ctx.send(enabledResponse(fresh));
+  const sel = ctx.selected;
+  if (sel && !before.has('CONDSTORE') && ctx.enabled.has('CONDSTORE')) {
+    const mb = (await ctx.mail!.refresh(sel.mailbox)) ?? sel.mailbox;
+    await ctx.send(untaggedStatus('OK', 'Highest', { code: 'HIGHESTMODSEQ', value: mb.highestModseq }));
+  }
   return ok('ENABLE completed');
 }
 

@@ -26,7 +26,7 @@ import { validateArc, type ArcValidation } from '../../standards/arc/validate.ts
 import { formatAuthResults } from '../../standards/authresults/authresults.ts';
 import { normalizeIp } from '../../lib/net.ts';
 import { getFields, parseAddressList, type HeaderField } from '../../mail/headers.ts';
-import { replies } from '../../smtp/replies.ts';
+import { replies, type Reply } from '../../smtp/replies.ts';
 import { canonical } from '../../mail/address.ts';
 import { cont, reject, tempfail, type SessionContext, type Transaction, type Verdict } from '../types.ts';
 
@@ -80,31 +80,61 @@ function arcVouches(arc: ArcValidation, trusted: readonly string[], fromDomain: 
   });
 }
 
-export async function authenticateStage(
-  opts: AuthenticateOptions,
-  ctx: SessionContext,
-  tx: Transaction,
-  message: () => AsyncIterable<Buffer>,
-  fields: readonly HeaderField[],
-): Promise<Verdict<AuthOutcome>> {
-  const ip = normalizeIp(ctx.remoteIp);
-  const mailFrom = tx.mailFrom ? canonical(tx.mailFrom) : '';
+/** What the MX knows about a message when it authenticates it (the envelope and the bytes). */
+export interface AuthInput {
+  /** The SMTP client's IP address. */
+  ip: string;
+  /** EHLO/HELO name ('' when none was given). */
+  helo: string;
+  /** MAIL FROM, canonical; '' for the null reverse-path. */
+  mailFrom: string;
+  /** The message's header fields (parsed from its header section). */
+  fields: readonly HeaderField[];
+  /** The message as received, from the start, each time it is called (read at most twice). */
+  message: () => AsyncIterable<Buffer>;
+}
+
+/** What the MX would do with the message, and why. */
+export type AuthDecision =
+  | { action: 'deliver'; mailbox: 'INBOX' | 'Junk' }
+  | { action: 'reject'; reply: Reply }
+  | { action: 'tempfail'; reply: Reply };
+
+export interface AuthEvaluation {
+  verdicts: AuthVerdicts;
+  /** Authentication-Results and Received-SPF fields as the MX adds them (CRLF-terminated). */
+  headers: string;
+  decision: AuthDecision;
+}
+
+/**
+ * Authenticates one message: SPF, DKIM, ARC, then DMARC from their results, and the decision.
+ * The MX stage below and `mailwarden auth check` (src/cli/auth.ts) both call this one function, so
+ * what the CLI prints is what the MX does. No side effects: DNS only through `opts.resolver`.
+ */
+export async function authenticateMessage(opts: Omit<AuthenticateOptions, 'onEvaluated'>, input: AuthInput): Promise<AuthEvaluation> {
+  const ip = normalizeIp(input.ip);
+  const fields = input.fields;
   // Without a DKIM-Signature or ARC-Seal field there is nothing to verify: no need to read the
   // body twice (the From data DMARC needs comes from the header section we already parsed).
   const hasDkim = getFields(fields, 'DKIM-Signature').length > 0;
   const hasArc = getFields(fields, 'ARC-Seal').length > 0 || getFields(fields, 'ARC-Message-Signature').length > 0;
   const froms = getFields(fields, 'From');
   const [spf, dkimV, arc] = await Promise.all([
-    checkSpf({ ip, mailFrom, helo: ctx.helo ?? '', resolver: opts.resolver, receiver: opts.authservId }),
+    checkSpf({ ip, mailFrom: input.mailFrom, helo: input.helo, resolver: opts.resolver, receiver: opts.authservId }),
     hasDkim
-      ? verifyDkimMessage(Readable.from(message()), opts.resolver)
+      ? verifyDkimMessage(Readable.from(input.message()), opts.resolver)
       : { signatures: [], author: { fromFields: froms.length, addresses: froms.flatMap((f) => parseAddressList(f.value).map((a) => a.address)) } },
-    hasArc ? validateArc(Readable.from(message()), opts.resolver) : ({ chain: 'none', instances: 0, sets: [], sealers: [] } satisfies ArcValidation),
+    hasArc ? validateArc(Readable.from(input.message()), opts.resolver) : ({ chain: 'none', instances: 0, sets: [], sealers: [] } satisfies ArcValidation),
   ]);
   const dkim = dkimV.signatures;
   const author = authorDomain(dkimV.author);
   // RFC 7489 §6.6.1: a message without exactly one author domain cannot be evaluated; we refuse it.
-  if (!author.ok) return reject(replies.dmarcNoAuthor(author.reason));
+  if (!author.ok) {
+    const verdicts: AuthVerdicts = { spf, dkim, dmarc: { result: 'permerror', reason: author.reason, fromDomain: '' }, arc, override: null };
+    const ar = formatAuthResults({ authservId: opts.authservId, spf, dkim, arc: { chain: arc.chain }, remoteIp: ip });
+    return { verdicts, headers: `${ar}\r\n${spf.receivedSpf}\r\n`, decision: { action: 'reject', reply: replies.dmarcNoAuthor(author.reason) } };
+  }
   const dmarc = await evaluateDmarc({ fromDomain: author.domain, spf: { result: spf.result, domain: spf.domain }, dkim, resolver: opts.resolver });
   let override: AuthVerdicts['override'] = null;
   if (dmarc.result === 'fail') {
@@ -112,23 +142,7 @@ export async function authenticateStage(
     else if (arcVouches(arc, opts.trustedSealers, author.domain)) override = 'arc';
   }
   const verdicts: AuthVerdicts = { spf, dkim, dmarc, arc, override };
-
-  // Temporary DNS failures: only where they could change what we do (RFC 7489 §6.6.2, RFC 7208 §2.6.6).
-  if (dmarc.result === 'temperror') return tempfail(replies.authTempError(`DMARC: ${dmarc.reason ?? 'DNS error'}`));
-  if (dmarc.result !== 'pass' && !override) {
-    if (spf.result === 'temperror') return tempfail(replies.spfTempError(spf.domain));
-    const t = dkim.find((s) => s.result === 'temperror');
-    if (t) return tempfail(replies.authTempError(`DKIM key for ${t.selector}._domainkey.${t.domain}`));
-  }
-
-  await opts.onEvaluated?.(verdicts);
-
   const overrideNote = override === 'arc' ? ` (DMARC failure overridden: ARC chain sealed by trusted ${arc.sealers.at(-1)})` : override ? ' (DMARC failure overridden: trusted forwarder)' : '';
-  let mailbox: AuthOutcome['mailbox'] = 'INBOX';
-  if (dmarc.result === 'fail' && !override) {
-    if (dmarc.disposition === 'reject') return reject(replies.dmarcReject(author.domain, dmarcSummary(spf, dkim)));
-    if (dmarc.disposition === 'quarantine') mailbox = 'Junk';
-  }
   const ar = formatAuthResults({
     authservId: opts.authservId,
     spf,
@@ -138,5 +152,34 @@ export async function authenticateStage(
     remoteIp: ip,
   });
   const headers = `${ar}${overrideNote ? `\r\n\t${overrideNote.trim()}` : ''}\r\n${spf.receivedSpf}\r\n`;
-  return cont({ verdicts, headers, mailbox });
+  const decided = (decision: AuthDecision): AuthEvaluation => ({ verdicts, headers, decision });
+
+  // Temporary DNS failures: only where they could change what we do (RFC 7489 §6.6.2, RFC 7208 §2.6.6).
+  if (dmarc.result === 'temperror') return decided({ action: 'tempfail', reply: replies.authTempError(`DMARC: ${dmarc.reason ?? 'DNS error'}`) });
+  if (dmarc.result !== 'pass' && !override) {
+    if (spf.result === 'temperror') return decided({ action: 'tempfail', reply: replies.spfTempError(spf.domain) });
+    const t = dkim.find((s) => s.result === 'temperror');
+    if (t) return decided({ action: 'tempfail', reply: replies.authTempError(`DKIM key for ${t.selector}._domainkey.${t.domain}`) });
+  }
+  if (dmarc.result === 'fail' && !override) {
+    if (dmarc.disposition === 'reject') return decided({ action: 'reject', reply: replies.dmarcReject(author.domain, dmarcSummary(spf, dkim)) });
+    if (dmarc.disposition === 'quarantine') return decided({ action: 'deliver', mailbox: 'Junk' });
+  }
+  return decided({ action: 'deliver', mailbox: 'INBOX' });
+}
+
+export async function authenticateStage(
+  opts: AuthenticateOptions,
+  ctx: SessionContext,
+  tx: Transaction,
+  message: () => AsyncIterable<Buffer>,
+  fields: readonly HeaderField[],
+): Promise<Verdict<AuthOutcome>> {
+  const e = await authenticateMessage(opts, { ip: ctx.remoteIp, helo: ctx.helo ?? '', mailFrom: tx.mailFrom ? canonical(tx.mailFrom) : '', fields, message });
+  const d = e.decision;
+  if (d.action === 'tempfail') return tempfail(d.reply);
+  // A message without one author domain was never evaluated by DMARC: nothing to record.
+  if (e.verdicts.dmarc.fromDomain !== '') await opts.onEvaluated?.(e.verdicts);
+  if (d.action === 'reject') return reject(d.reply);
+  return cont({ verdicts: e.verdicts, headers: e.headers, mailbox: d.mailbox });
 }

@@ -119,14 +119,14 @@ async function readMessage(message: AsyncIterable<Buffer> | Buffer, body: Relaxe
  * Signs `message` with every key (one DKIM-Signature field each, relaxed/relaxed), returning the
  * fields to prepend, each ending in CRLF.
  */
-export async function dkimSign(message: AsyncIterable<Buffer> | Buffer, keys: readonly SigningKey[], opts: { time?: Date } = {}): Promise<SignResult> {
+export async function dkimSign(message: AsyncIterable<Buffer> | Buffer, keys: readonly SigningKey[], opts: { time?: Date; signed?: readonly string[] } = {}): Promise<SignResult> {
   const body = new RelaxedBodyHash();
   const head = await readMessage(message, body);
   if (head === null) return { ok: false, error: 'header section too large to sign' };
   const fields = splitFields(head);
   if (!fields.some((f) => f.name.trim().toLowerCase() === 'from')) return { ok: false, error: 'no From field (RFC 6376 §5.4)' };
   const bh = body.digest();
-  const names = headerList(fields);
+  const names = headerList(fields, opts.signed ?? SIGNED_FIELDS);
   const t = Math.floor((opts.time ?? new Date()).getTime() / 1000);
   let out = '';
   for (const key of keys) {

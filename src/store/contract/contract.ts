@@ -8,6 +8,10 @@ import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StoreConflict, type Store } from '../ports.ts';
+import { dmarcIncomingContract } from './dmarc-incoming.ts';
+import { listsContract } from './lists.ts';
+import { correspondentsContract } from './correspondents.ts';
+import { vanishedContract } from './vanished.ts';
 
 export interface EngineFactory {
   /** A fresh, empty store; `reopen` opens the same data again (persistence checks). */
@@ -17,6 +21,10 @@ export interface EngineFactory {
 const H = '$scrypt$ln=15,r=8,p=1$AAAA$BBBB';
 
 export function storeContract(engine: string, factory: EngineFactory): void {
+  dmarcIncomingContract(engine, factory);
+  listsContract(engine, factory);
+  correspondentsContract(engine, factory);
+  vanishedContract(engine, factory);
   test(`[${engine}] domains: add, get, list, conflicts, delete`, async () => {
     const { store } = await factory.create();
     await store.addDomain('b.test');

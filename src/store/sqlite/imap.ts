@@ -1,9 +1,10 @@
 /**
  * The SQLite side of the IMAP additions to the store port (ports.ts, "added for IMAP"): mailbox
  * management, flag updates with per-message modseqs (RFC 7162), copy/move with UID allocation
- * (RFC 4315 UIDPLUS, RFC 6851 MOVE), \Deleted expunge, counts for STATUS, stored MIME structures,
- * byte ranges of blobs. SqliteStore delegates to this class; statements, transactions and blob
- * reference counting are the store's own (passed in), so both share one connection.
+ * (RFC 4315 UIDPLUS, RFC 6851 MOVE), \Deleted expunge with the record of expunged UIDs that
+ * QRESYNC reads (RFC 7162 §3.2), counts for STATUS, stored MIME structures, byte ranges of blobs.
+ * SqliteStore delegates to this class; statements, transactions and blob reference counting are
+ * the store's own (passed in), so both share one connection.
  *
  * Every method is one transaction: a caller never sees half a copy or half a flag change.
  * Flags are stored as one space-separated string per message (system flags canonically written,
@@ -78,6 +79,31 @@ function sameFlags(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
   const s = new Set(a.map((f) => f.toLowerCase()));
   return b.every((f) => s.has(f.toLowerCase()));
+}
+
+/** Sorted, merged ranges (overlapping or adjacent ones joined). */
+function mergeRanges(ranges: ReadonlyArray<readonly [number, number]>): UidRange[] {
+  const out: Array<[number, number]> = [];
+  for (const [lo, hi] of [...ranges].sort((a, b) => a[0] - b[0])) {
+    const last = out[out.length - 1];
+    if (last && lo <= last[1] + 1) last[1] = Math.max(last[1], hi);
+    else out.push([lo, hi]);
+  }
+  return out;
+}
+
+/** Whether `n` lies in one of the merged ranges (binary search). */
+function inRanges(ranges: readonly UidRange[], n: number): boolean {
+  let lo = 0;
+  let hi = ranges.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const [a, b] = ranges[mid]!;
+    if (n < a) hi = mid - 1;
+    else if (n > b) lo = mid + 1;
+    else return true;
+  }
+  return false;
 }
 
 function unlinkAll(paths: readonly string[]): void {
@@ -294,7 +320,7 @@ export class SqliteImap {
       if (move) {
         const del = this.d.q('DELETE FROM messages WHERE id = ?');
         for (const r of rows) del.run(r.id as number);
-        this.d.q('UPDATE mailboxes SET highest_modseq = highest_modseq + 1 WHERE id = ?').run(fromId);
+        this.recordExpunge(fromId, rows.map((r) => Number(r.uid)));
       }
       return result;
     });
@@ -312,11 +338,64 @@ export class SqliteImap {
           out.push(Number(r.uid));
         }
       }
-      if (out.length) this.d.q('UPDATE mailboxes SET highest_modseq = highest_modseq + 1 WHERE id = ?').run(mailboxId);
+      if (out.length) this.recordExpunge(mailboxId, out);
       return out;
     });
     unlinkAll(later);
     return removed;
+  }
+
+  /**
+   * Inside the transaction that removed `uids` from a mailbox: one new modseq for the mailbox
+   * (RFC 7162 §3.1: an expunge changes the mailbox), and the UIDs recorded with it for QRESYNC.
+   */
+  recordExpunge(mailboxId: number, uids: readonly number[]): void {
+    if (!uids.length) return;
+    const r = this.d.q('UPDATE mailboxes SET highest_modseq = highest_modseq + 1 WHERE id = ? RETURNING highest_modseq').get(mailboxId) as Row | undefined;
+    if (!r) return;
+    const insert = this.d.q('INSERT OR IGNORE INTO vanished_uids (mailbox_id, modseq, uid) VALUES (?, ?, ?)');
+    for (const uid of uids) insert.run(mailboxId, r.highest_modseq as number, uid);
+  }
+
+  /**
+   * RFC 7162 §3.2.5.2 / §3.2.6: the UIDs within `ranges` expunged at a modseq above `since`, as
+   * merged ranges. Below the mailbox's vanished_floor the record is incomplete (expunges from
+   * before it was kept): then every UID in `ranges` under UIDNEXT that is not in the mailbox.
+   */
+  listVanished(mailboxId: number, since: number, ranges: readonly UidRange[]): UidRange[] {
+    const mb = this.d.q('SELECT uid_next, vanished_floor FROM mailboxes WHERE id = ?').get(mailboxId) as Row | undefined;
+    if (!mb) return [];
+    const top = Number(mb.uid_next) - 1;
+    const wanted = mergeRanges(ranges.map(([lo, hi]) => [Math.max(lo, 1), Math.min(hi, top)] as const).filter(([lo, hi]) => lo <= hi));
+    if (!wanted.length) return [];
+    if (since < Number(mb.vanished_floor)) return this.missingUids(mailboxId, wanted);
+    const uids: number[] = [];
+    for (const r of this.d.q('SELECT uid FROM vanished_uids WHERE mailbox_id = ? AND modseq > ?').all(mailboxId, since) as Row[]) {
+      const uid = Number(r.uid);
+      if (inRanges(wanted, uid)) uids.push(uid);
+    }
+    return mergeRanges(uids.map((u) => [u, u] as const));
+  }
+
+  /** The gaps between the mailbox's UIDs inside each (merged, ascending) range, read in UID order. */
+  private missingUids(mailboxId: number, ranges: ReadonlyArray<readonly [number, number]>): UidRange[] {
+    const out: Array<[number, number]> = [];
+    const add = (lo: number, hi: number) => {
+      const last = out[out.length - 1];
+      if (last && lo <= last[1] + 1) last[1] = Math.max(last[1], hi);
+      else out.push([lo, hi]);
+    };
+    const st = this.d.q('SELECT uid FROM messages WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid');
+    for (const [lo, hi] of ranges) {
+      let next = lo;
+      for (const r of st.iterate(mailboxId, lo, hi) as Iterable<Row>) {
+        const uid = Number(r.uid);
+        if (uid > next) add(next, uid - 1);
+        next = uid + 1;
+      }
+      if (next <= hi) add(next, hi);
+    }
+    return out;
   }
 
   getStructure(blobId: number): string | null {

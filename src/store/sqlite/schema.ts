@@ -203,4 +203,90 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX dmarc_evaluations_unreported ON dmarc_evaluations(policy_domain, at) WHERE reported_at IS NULL;
   `,
+  // 7: forwarding and mailing lists (issue 5, store/sqlite/lists.ts, docs/lists.md), and the
+  // verdicts (authentication, spam) stored with each message's blob as JSON.
+  `
+  CREATE TABLE lists (
+    id INTEGER PRIMARY KEY,
+    address TEXT NOT NULL UNIQUE,
+    domain_id INTEGER NOT NULL REFERENCES domains(id),
+    name TEXT NOT NULL,
+    subject_tag TEXT NOT NULL,
+    posting TEXT NOT NULL,
+    from_rewrite TEXT NOT NULL,
+    owner TEXT,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE list_members (
+    list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,
+    address TEXT NOT NULL,
+    added_at INTEGER NOT NULL,
+    PRIMARY KEY (list_id, address)
+  );
+  ALTER TABLE blobs ADD COLUMN verdicts TEXT;
+  `,
+  // 8: incoming DMARC aggregate reports (issue 5, store/sqlite/dmarc-incoming.ts, docs/dmarc.md):
+  // the reports other receivers send to our rua= mailboxes, parsed, with their totals as columns;
+  // malformed ones keep the reason and the raw message (capped). `dedupe` makes a report that
+  // arrives twice one row.
+  `
+  CREATE TABLE dmarc_incoming (
+    id INTEGER PRIMARY KEY,
+    dedupe TEXT NOT NULL UNIQUE,
+    received_at INTEGER NOT NULL,
+    message_id TEXT NOT NULL,
+    mail_from TEXT NOT NULL,
+    recipients TEXT NOT NULL,
+    auth_result TEXT,
+    part TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('ok', 'malformed')),
+    reason TEXT,
+    org_name TEXT,
+    email TEXT,
+    report_id TEXT,
+    policy_domain TEXT,
+    begin_at INTEGER,
+    end_at INTEGER,
+    messages INTEGER NOT NULL,
+    dmarc_pass INTEGER NOT NULL,
+    dmarc_fail INTEGER NOT NULL,
+    disp_none INTEGER NOT NULL,
+    disp_quarantine INTEGER NOT NULL,
+    disp_reject INTEGER NOT NULL,
+    report TEXT,
+    raw BLOB,
+    raw_truncated INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX dmarc_incoming_received ON dmarc_incoming(received_at);
+  CREATE INDEX dmarc_incoming_domain ON dmarc_incoming(policy_domain, received_at);
+  `,
+  // 9: correspondents (issue 6, store/sqlite/correspondents.ts, docs/phishing.md): who each user
+  // exchanged mail with (sent to via submission, or received in the INBOX without a phishing
+  // warning), for the first-contact signal. Rows go with the user (ON DELETE CASCADE).
+  `
+  CREATE TABLE correspondents (
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    address TEXT NOT NULL,
+    first_at INTEGER NOT NULL,
+    last_at INTEGER NOT NULL,
+    count INTEGER NOT NULL DEFAULT 1,
+    PRIMARY KEY (user_id, address)
+  ) WITHOUT ROWID;
+  `,
+  // 10: QRESYNC (issue 3, RFC 7162 §3.2; store/sqlite/imap.ts listVanished): every UID expunged
+  // from a mailbox (EXPUNGE, MOVE away, POP3 deletion) with the modseq of that expunge, so
+  // SELECT (QRESYNC ...) and UID FETCH (CHANGEDSINCE n VANISHED) can say what vanished since n.
+  // Rows go with the mailbox. Expunges from before this migration are not in it: a mailbox's
+  // vanished_floor is its HIGHESTMODSEQ at migration time (0 for mailboxes created later), and a
+  // client asking about an older modseq is told every missing UID instead (RFC 7162 §3.2.5.2).
+  `
+  CREATE TABLE vanished_uids (
+    mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+    modseq INTEGER NOT NULL,
+    uid INTEGER NOT NULL,
+    PRIMARY KEY (mailbox_id, modseq, uid)
+  ) WITHOUT ROWID;
+  ALTER TABLE mailboxes ADD COLUMN vanished_floor INTEGER NOT NULL DEFAULT 0;
+  UPDATE mailboxes SET vanished_floor = highest_modseq;
+  `,
 ];

@@ -31,6 +31,9 @@ import { MIGRATIONS } from './schema.ts';
 import { SqliteImap } from './imap.ts';
 import { SqliteJunkStore } from './junk.ts';
 import { SqliteDmarcStore } from './dmarc.ts';
+import { SqliteCorrespondents } from './correspondents.ts';
+import { SqliteDmarcIncoming } from './dmarc-incoming.ts';
+import { SqliteListStore } from './lists.ts';
 import type { CopyResult, FlagAction, FlagUpdateResult, MailboxCounts, MessageRow, UidRange } from '../ports.ts';
 import type { DeliveryLogEntry, DkimKey, NewDkimKey, QueueRecipient, RecipientResult } from '../ports.ts';
 import { openPragmas, statementCache } from './pragmas.ts';
@@ -174,8 +177,10 @@ export class SqliteStore implements Store {
     return this.tx(() => {
       const users = Number((this.q('SELECT count(*) AS n FROM users WHERE domain_id = ?').get(d.id) as Row).n);
       const aliases = Number((this.q('SELECT count(*) AS n FROM aliases WHERE domain_id = ?').get(d.id) as Row).n);
-      if ((users || aliases) && !force) throw new StoreConflict(`domain ${name} still has ${users} user(s) and ${aliases} alias(es); delete them first or use --force`);
+      const lists = Number((this.q('SELECT count(*) AS n FROM lists WHERE domain_id = ?').get(d.id) as Row).n);
+      if ((users || aliases || lists) && !force) throw new StoreConflict(`domain ${name} still has ${users} user(s), ${aliases} alias(es) and ${lists} list(s); delete them first or use --force`);
       this.q('DELETE FROM aliases WHERE domain_id = ?').run(d.id);
+      this.q('DELETE FROM lists WHERE domain_id = ?').run(d.id);
       for (const u of this.q('SELECT id FROM users WHERE domain_id = ?').all(d.id) as Row[]) this.deleteUserRows(Number(u.id));
       this.q('DELETE FROM domains WHERE id = ?').run(d.id);
       return true;
@@ -188,6 +193,7 @@ export class SqliteStore implements Store {
     return this.tx(() => {
       if (this.q('SELECT 1 FROM users WHERE address = ?').get(u.address)) throw new StoreConflict(`user ${u.address} already exists`);
       if (this.q('SELECT 1 FROM aliases WHERE source = ?').get(u.address)) throw new StoreConflict(`${u.address} is an alias`);
+      if (this.q('SELECT 1 FROM lists WHERE address = ?').get(u.address)) throw new StoreConflict(`${u.address} is a mailing list`);
       const r = this.q('INSERT INTO users (address, domain_id, display_name, password_hash, cram_secret, scram, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
         u.address, d.id, u.displayName ?? '', u.passwordHash, u.cramSecret ?? null, u.scram ?? null, now());
       const userId = Number(r.lastInsertRowid);
@@ -239,7 +245,11 @@ export class SqliteStore implements Store {
     return this.tx(() => {
       if (this.q('SELECT 1 FROM aliases WHERE source = ?').get(source)) throw new StoreConflict(`alias ${source} already exists`);
       if (this.q('SELECT 1 FROM users WHERE address = ?').get(source)) throw new StoreConflict(`${source} is a user`);
-      for (const t of targets) if (!this.q('SELECT 1 FROM users WHERE address = ?').get(t)) throw new StoreConflict(`alias target ${t} is not a local user`);
+      if (this.q('SELECT 1 FROM lists WHERE address = ?').get(source)) throw new StoreConflict(`${source} is a mailing list`);
+      // A target in a local domain must be a user; any other address is forwarded to (SRS + ARC).
+      for (const t of targets) {
+        if (this.q('SELECT 1 FROM domains WHERE name = ?').get(domainOf(t)) && !this.q('SELECT 1 FROM users WHERE address = ?').get(t)) throw new StoreConflict(`alias target ${t} is not a local user`);
+      }
       const r = this.q('INSERT INTO aliases (source, domain_id, targets, created_at) VALUES (?, ?, ?, ?)').run(source, d.id, JSON.stringify(targets), now());
       for (const t of targets) this.q('INSERT INTO alias_targets (alias_id, target) VALUES (?, ?)').run(r.lastInsertRowid, t);
       return toAlias(this.q('SELECT * FROM aliases WHERE id = ?').get(r.lastInsertRowid) as Row);
@@ -311,6 +321,11 @@ export class SqliteStore implements Store {
   async countMessages(mailboxId: number): Promise<number> {
     return Number((this.q('SELECT count(*) AS n FROM messages WHERE mailbox_id = ?').get(mailboxId) as Row).n);
   }
+  async getVerdicts(blobId: number): Promise<Record<string, unknown> | null> {
+    const r = this.q('SELECT verdicts FROM blobs WHERE id = ?').get(blobId) as Row | undefined;
+    return r && typeof r.verdicts === 'string' ? (JSON.parse(r.verdicts) as Record<string, unknown>) : null;
+  }
+
   async readBlob(blobId: number): Promise<Buffer> {
     const r = this.q('SELECT data, path FROM blobs WHERE id = ?').get(blobId) as Row | undefined;
     if (!r) throw new Error(`blob ${blobId} not found`);
@@ -368,15 +383,15 @@ export class SqliteStore implements Store {
     if (!uids.length) return 0;
     const unlinkLater: string[] = [];
     const removed = this.tx(() => {
-      let n = 0;
+      const gone: number[] = [];
       for (const uid of new Set(uids)) {
         const r = this.q('DELETE FROM messages WHERE mailbox_id = ? AND uid = ? RETURNING blob_id').get(mailboxId, uid) as Row | undefined;
         if (!r) continue;
-        n++;
+        gone.push(uid);
         this.unref(Number(r.blob_id), unlinkLater);
       }
-      if (n) this.q('UPDATE mailboxes SET highest_modseq = highest_modseq + 1 WHERE id = ?').run(mailboxId);
-      return n;
+      this.imap.recordExpunge(mailboxId, gone); // new modseq, and the UIDs for QRESYNC
+      return gone.length;
     });
     for (const f of unlinkLater) unlinkQuietly(f);
     return removed;
@@ -433,6 +448,30 @@ export class SqliteStore implements Store {
   get dmarcReports(): SqliteDmarcStore {
     this.dmarcOps ??= new SqliteDmarcStore({ q: (sql) => this.q(sql), tx: (fn) => this.tx(fn) });
     return this.dmarcOps;
+  }
+
+  // ---- incoming DMARC aggregate reports (the SQL lives in dmarc-incoming.ts) ---------------
+
+  private dmarcIncomingOps: SqliteDmarcIncoming | null = null;
+  get dmarcIncoming(): SqliteDmarcIncoming {
+    this.dmarcIncomingOps ??= new SqliteDmarcIncoming((sql) => this.q(sql));
+    return this.dmarcIncomingOps;
+  }
+
+  // ---- mailing lists (the SQL lives in lists.ts) --------------------------------------------
+
+  private listOps: SqliteListStore | null = null;
+  get lists(): SqliteListStore {
+    this.listOps ??= new SqliteListStore({ q: (sql) => this.q(sql), tx: (fn) => this.tx(fn) });
+    return this.listOps;
+  }
+
+  // ---- correspondents, for the first-contact phishing signal (SQL in correspondents.ts) ------
+
+  private correspondentOps: SqliteCorrespondents | null = null;
+  get correspondents(): SqliteCorrespondents {
+    this.correspondentOps ??= new SqliteCorrespondents({ q: (sql) => this.q(sql), tx: (fn) => this.tx(fn) });
+    return this.correspondentOps;
   }
 
   // ---- IMAP (the SQL lives in imap.ts) ------------------------------------------------------
@@ -493,6 +532,9 @@ export class SqliteStore implements Store {
   }
   async expungeDeleted(mailboxId: number, uids: readonly UidRange[]): Promise<number[]> {
     return this.imap.expungeDeleted(mailboxId, uids);
+  }
+  async listVanished(mailboxId: number, sinceModseq: number, uids: readonly UidRange[]): Promise<UidRange[]> {
+    return this.imap.listVanished(mailboxId, sinceModseq, uids);
   }
   async getStructure(blobId: number): Promise<string | null> {
     return this.imap.getStructure(blobId);

@@ -1,0 +1,214 @@
+/**
+ * Hand-written aggregate reports shaped like the ones the big receivers send (for the parser's
+ * tests, and for trying `mailwarden dmarc reports` by hand). Not copies of real reports: the
+ * domains, addresses and numbers are made up (RFC 2606 / RFC 5737 / RFC 3849 names and addresses).
+ */
+
+/** Shaped like Google's: no <version>, extra_contact_info, np= in policy_published, two DKIM results in a row. */
+export const GOOGLE_STYLE = `<?xml version="1.0" encoding="UTF-8" ?>
+<feedback>
+  <report_metadata>
+    <org_name>google.com</org_name>
+    <email>noreply-dmarc-support@google.com</email>
+    <extra_contact_info>https://support.google.com/a/answer/2466580</extra_contact_info>
+    <report_id>13950925815476359733</report_id>
+    <date_range>
+      <begin>1700006400</begin>
+      <end>1700092799</end>
+    </date_range>
+  </report_metadata>
+  <policy_published>
+    <domain>example.test</domain>
+    <adkim>r</adkim>
+    <aspf>r</aspf>
+    <p>quarantine</p>
+    <sp>quarantine</sp>
+    <pct>100</pct>
+    <np>quarantine</np>
+  </policy_published>
+  <record>
+    <row>
+      <source_ip>192.0.2.25</source_ip>
+      <count>41</count>
+      <policy_evaluated>
+        <disposition>none</disposition>
+        <dkim>pass</dkim>
+        <spf>pass</spf>
+      </policy_evaluated>
+    </row>
+    <identifiers>
+      <header_from>example.test</header_from>
+    </identifiers>
+    <auth_results>
+      <dkim>
+        <domain>example.test</domain>
+        <result>pass</result>
+        <selector>rsa20261128</selector>
+      </dkim>
+      <dkim>
+        <domain>example.test</domain>
+        <result>pass</result>
+        <selector>ed20261128</selector>
+      </dkim>
+      <spf>
+        <domain>example.test</domain>
+        <result>pass</result>
+      </spf>
+    </auth_results>
+  </record>
+  <record>
+    <row>
+      <source_ip>2001:db8::77</source_ip>
+      <count>3</count>
+      <policy_evaluated>
+        <disposition>quarantine</disposition>
+        <dkim>fail</dkim>
+        <spf>fail</spf>
+      </policy_evaluated>
+    </row>
+    <identifiers>
+      <header_from>example.test</header_from>
+    </identifiers>
+    <auth_results>
+      <spf>
+        <domain>spoofer.example</domain>
+        <result>softfail</result>
+      </spf>
+    </auth_results>
+  </record>
+  <record>
+    <row>
+      <source_ip>198.51.100.9</source_ip>
+      <count>2</count>
+      <policy_evaluated>
+        <disposition>none</disposition>
+        <dkim>pass</dkim>
+        <spf>fail</spf>
+        <reason>
+          <type>forwarded</type>
+          <comment>looks forwarded</comment>
+        </reason>
+      </policy_evaluated>
+    </row>
+    <identifiers>
+      <header_from>example.test</header_from>
+    </identifiers>
+    <auth_results>
+      <dkim>
+        <domain>example.test</domain>
+        <result>pass</result>
+        <selector>rsa20261128</selector>
+      </dkim>
+      <spf>
+        <domain>lists.example.org</domain>
+        <result>pass</result>
+      </spf>
+    </auth_results>
+  </record>
+</feedback>
+`;
+
+/**
+ * Shaped like Yahoo's and Microsoft's: a <version>, xmlns attributes on the root, envelope_to and
+ * envelope_from, scope on SPF, values in odd case and padding, alignment spelled out, an ISO date,
+ * no org_name, and a reject row.
+ */
+export const YAHOO_MICROSOFT_STYLE = `<?xml version="1.0"?>
+<feedback xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+  <version>1.0</version>
+  <report_metadata>
+    <email>dmarcreport@microsoft.example</email>
+    <report_id> 6a4e5f0b1c2d4e3fa9b8c7d6e5f4a3b2 </report_id>
+    <date_range>
+      <begin>2026-11-27T00:00:00Z</begin>
+      <end>1795823999.0</end>
+    </date_range>
+  </report_metadata>
+  <policy_published>
+    <domain>Example.Test</domain>
+    <adkim>relaxed</adkim>
+    <aspf>strict</aspf>
+    <p>REJECT</p>
+    <sp>reject</sp>
+    <pct>100</pct>
+    <fo>1</fo>
+  </policy_published>
+  <record>
+    <row>
+      <source_ip>203.0.113.66</source_ip>
+      <count>5</count>
+      <policy_evaluated>
+        <disposition>Reject</disposition>
+        <dkim>Fail</dkim>
+        <spf>FAIL</spf>
+      </policy_evaluated>
+    </row>
+    <identifiers>
+      <envelope_to>outlook.example</envelope_to>
+      <envelope_from>bounce.spammer.example</envelope_from>
+      <header_from>example.test</header_from>
+    </identifiers>
+    <auth_results>
+      <spf>
+        <domain>bounce.spammer.example</domain>
+        <scope>mfrom</scope>
+        <result>Pass</result>
+      </spf>
+    </auth_results>
+  </record>
+  <record>
+    <row>
+      <source_ip>192.0.2.25</source_ip>
+      <count>12</count>
+      <policy_evaluated>
+        <disposition>none</disposition>
+        <dkim>pass</dkim>
+        <spf>pass</spf>
+      </policy_evaluated>
+    </row>
+    <identifiers>
+      <header_from>example.test</header_from>
+    </identifiers>
+    <auth_results>
+      <dkim>
+        <domain>example.test</domain>
+        <selector>rsa20261128</selector>
+        <result>pass</result>
+      </dkim>
+      <spf>
+        <domain>example.test</domain>
+        <scope>mfrom</scope>
+        <result>pass</result>
+      </spf>
+    </auth_results>
+  </record>
+</feedback>
+`;
+
+/** The DMARCbis aggregate-reporting schema (urn:ietf:params:xml:ns:dmarc-2.0): prefixed elements, version 2.0, discovery_method. */
+export const DMARCBIS_PREFIXED = `<?xml version="1.0" encoding="UTF-8"?>
+<dmarc:feedback xmlns:dmarc="urn:ietf:params:xml:ns:dmarc-2.0">
+  <dmarc:version>2.0</dmarc:version>
+  <dmarc:report_metadata>
+    <dmarc:org_name>receiver.example</dmarc:org_name>
+    <dmarc:email>reports@receiver.example</dmarc:email>
+    <dmarc:report_id>r-1</dmarc:report_id>
+    <dmarc:date_range><dmarc:begin>1700000000</dmarc:begin><dmarc:end>1700086400</dmarc:end></dmarc:date_range>
+    <dmarc:error>DNS timeout for one lookup</dmarc:error>
+  </dmarc:report_metadata>
+  <dmarc:policy_published>
+    <dmarc:domain>example.test</dmarc:domain>
+    <dmarc:p>none</dmarc:p>
+    <dmarc:discovery_method>treewalk</dmarc:discovery_method>
+  </dmarc:policy_published>
+  <dmarc:record>
+    <dmarc:row>
+      <dmarc:source_ip>192.0.2.25</dmarc:source_ip>
+      <dmarc:count>1</dmarc:count>
+      <dmarc:policy_evaluated><dmarc:disposition>none</dmarc:disposition><dmarc:dkim>pass</dmarc:dkim><dmarc:spf>fail</dmarc:spf></dmarc:policy_evaluated>
+    </dmarc:row>
+    <dmarc:identifiers><dmarc:header_from>example.test</dmarc:header_from></dmarc:identifiers>
+    <dmarc:auth_results><dmarc:dkim><dmarc:domain>example.test</dmarc:domain><dmarc:result>pass</dmarc:result></dmarc:dkim></dmarc:auth_results>
+  </dmarc:record>
+</dmarc:feedback>
+`;

@@ -16,7 +16,7 @@ const missing = 'the phishing detector (src/phishing/: display-name and look-ali
 const phishingBuilt = needsSource('phishing', missing);
 
 /** Sends one message from the attacker to bob and reports the warning header bob sees. */
-async function sendAndInspect(ctx: ScenarioContext, envelope: string, from: string, label: string): Promise<void> {
+async function sendAndInspect(ctx: ScenarioContext, envelope: string, from: string, label: string, baseline = 0): Promise<number> {
   const icloud = ctx.lab.host('icloud');
   const subject = ctx.subject(`Account verification (${label})`);
   const c = await smtpFrom(ctx, 'attacker', icloud);
@@ -32,10 +32,25 @@ async function sendAndInspect(ctx: ScenarioContext, envelope: string, from: stri
   ctx.saw(`${label}: ${found ? `bob's ${found.folder}` : 'not delivered'}; ${PHISHING_HEADER}: ${warning.join(' | ') || '(none)'}; X-Mailwarden-Spam: ${spam.join(' | ') || '(none)'}`);
   // A temporary refusal (4xx) stops nothing: the attacker retries. Only a permanent refusal or a warning counts.
   ctx.check(r.code >= 500 || (r.code === 250 && warning.length > 0), `${label}: refused (5xx), or delivered with a visible ${PHISHING_HEADER} warning`);
-  if (r.code === 250 && warning.length) {
-    const score = Number(/\bscore=([\d.]+)/.exec(warning[0]!)?.[1] ?? 0);
-    ctx.check(score > 0, `${label}: the warning raises the spam score (score=${score})`);
-  }
+  const score = Number(/\bscore=([\d.]+)/.exec(warning[0] ?? '')?.[1] ?? 0);
+  if (r.code === 250 && warning.length) ctx.check(score > baseline, `${label}: the warning raises the spam score above the same message without the trick (score=${score} > ${baseline})`);
+  return score;
+}
+
+/** The score of the same kind of message from the attacker's domain with an honest display name. */
+async function baselineScore(ctx: ScenarioContext): Promise<number> {
+  const icloud = ctx.lab.host('icloud');
+  const subject = ctx.subject('Account verification (honest display name)');
+  const c = await smtpFrom(ctx, 'attacker', icloud);
+  await c.cmd(`EHLO ${ATTACKER.domain}`);
+  await c.cmd(`MAIL FROM:<x@${ATTACKER.domain}>`);
+  await c.cmd('RCPT TO:<bob@icloud.test>');
+  await c.data(buildMessage({ from: `Mallory <x@${ATTACKER.domain}>`, to: 'bob@icloud.test', subject }, ['Your account will be closed. Verify your password here: http://login.attacker.test/']));
+  await c.quit();
+  const found = await findMessage(ctx, icloud, 'bob@icloud.test', subject);
+  const score = Number(/\bscore=([\d.]+)/.exec(found ? (headerFields(found.header, PHISHING_HEADER)[0] ?? '') : '')?.[1] ?? 0);
+  ctx.saw(`baseline (From: Mallory <x@${ATTACKER.domain}>): score=${score}`);
+  return score;
 }
 
 export const displayName: Scenario = {
@@ -46,8 +61,9 @@ export const displayName: Scenario = {
   defence: 'phishing detector: visible warning header (X-Mailwarden-Phishing) and a higher spam score',
   built: phishingBuilt,
   async run(ctx) {
-    await sendAndInspect(ctx, `x@${ATTACKER.domain}`, `"Seccamp Bank Official" <x@${ATTACKER.domain}>`, 'bank display name');
-    await sendAndInspect(ctx, `x@${ATTACKER.domain}`, `"alice@gmail.test" <x@${ATTACKER.domain}>`, 'address as display name');
+    const base = await baselineScore(ctx);
+    await sendAndInspect(ctx, `x@${ATTACKER.domain}`, `"Seccamp Bank Official" <x@${ATTACKER.domain}>`, 'bank display name', base);
+    await sendAndInspect(ctx, `x@${ATTACKER.domain}`, `"alice@gmail.test" <x@${ATTACKER.domain}>`, 'address as display name', base);
   },
 };
 

@@ -20,6 +20,7 @@ pop3 = []
 pop3s = []
 imap = ["127.0.0.1:1643"]
 imaps = []
+https = []
 [auth]
 plaintext = "loopback"
 [log]

@@ -18,6 +18,9 @@ submission = []
 submissions = []
 pop3 = []
 pop3s = []
+imap = []
+imaps = []
+https = []
 [limits]
 max_connections_per_ip = 1000
 max_line_length = 2000

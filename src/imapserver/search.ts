@@ -245,14 +245,7 @@ export class SearchRun {
     const keys = key.type === 'and' ? key.keys : [key];
     if (!keys.every((k) => k.type === 'flag')) return null;
     const flags = keys.map((k) => ({ flag: (k as Extract<SearchKey, { type: 'flag' }>).flag, set: (k as Extract<SearchKey, { type: 'flag' }>).set }));
-    const out: SearchResult = { seqs: [], uids: [], modseq: null };
-    for (const uid of await this.mail.uidsByFlags(this.sel.mailbox, flags)) {
-      const seq = this.sel.seqOf(uid);
-      if (!seq) continue;
-      out.seqs.push(seq);
-      out.uids.push(uid);
-    }
-    return out;
+    return { ...this.sel.inView(await this.mail.uidsByFlags(this.sel.mailbox, flags)), modseq: null };
   }
 
   /**

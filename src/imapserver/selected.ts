@@ -132,6 +132,26 @@ export class SelectedMailbox {
     return this.uids[this.uids.length - 1] ?? 0;
   }
 
+  /**
+   * The messages of the view among `sorted` (ascending UIDs, e.g. a store query's answer): their
+   * sequence numbers and UIDs, in one merge walk (no search per UID).
+   */
+  inView(sorted: readonly number[]): { seqs: number[]; uids: number[] } {
+    const seqs: number[] = [];
+    const uids: number[] = [];
+    const view = this.uids;
+    let i = 0;
+    for (const uid of sorted) {
+      while (i < view.length && view[i]! < uid) i++;
+      if (i === view.length) break;
+      if (view[i] === uid) {
+        seqs.push(i + 1);
+        uids.push(uid);
+      }
+    }
+    return { seqs, uids };
+  }
+
   /** Sequence number of a UID in this view, or 0. */
   seqOf(uid: number): number {
     let lo = 0;

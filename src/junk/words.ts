@@ -70,6 +70,28 @@ export interface TextTokenOptions {
    * bigramsLeft lasts (SpamBayes' x-use_bigrams, CRM114's word pairs, bounded).
    */
   bigrams?: boolean;
+  /**
+   * Graham's case and punctuation tokens ("Better Bayesian Filtering", 2003): an all-caps ASCII
+   * word also as itself ("FREE" besides "free"), and runs of two or more "!" ("!!", "!!!").
+   */
+  caseTokens?: boolean;
+  /** Money and percent amounts as shapes: "$1,000.00" → "money:$9,999.99", "50%" → "percent:99%". */
+  numberShapes?: boolean;
+}
+
+/** Amounts: a currency sign before digits, or digits before "%" (bounded, no nested quantifiers). */
+const AMOUNT_RE = /[$€£¥]\s?[0-9][0-9,]{0,14}(?:\.[0-9]{1,2})?|[0-9][0-9.,]{0,8}\s?%/g;
+/** Amount shapes per text. */
+const MAX_AMOUNTS = 50;
+
+/** Money and percent shapes of a text: digits become "9", spaces go, the rest is kept. */
+function amountTokens(lower: string, sink: TokenSink, prefix: string): void {
+  let n = 0;
+  for (const m of lower.matchAll(AMOUNT_RE)) {
+    if (++n > MAX_AMOUNTS || sink.full) break;
+    const shape = m[0].replace(/[0-9]/g, '9').replace(/\s/g, '');
+    sink.add(`${prefix}${shape.endsWith('%') ? 'percent' : 'money'}:${shape}`);
+  }
 }
 
 /**
@@ -82,12 +104,24 @@ export function textTokens(text: string, sink: TokenSink, opts: TextTokenOptions
   const lower = text.toLowerCase();
   const n = lower.length;
   const state: PairState = { prev: null, pairs: o.bigrams === true };
+  // Case tokens need the original text at the same offsets (toLowerCase keeps ASCII lengths;
+  // a text where it changed a length, e.g. "İ", is tokenized without them).
+  const cased = o.caseTokens === true && text.length === n ? text : null;
+  if (o.numberShapes === true && (lower.includes('$') || lower.includes('%') || /[€£¥]/.test(lower))) amountTokens(lower, sink, prefix);
   let i = 0;
   while (i < n) {
     if (sink.full) return;
     const c = lower.charCodeAt(i);
     if (c < 128) {
       if (ASCII_WORD[c] === 0) {
+        if (c === 0x21 && cased !== null) {
+          // Graham: "!" runs are tokens of their own ("!!", "!!!", capped at three).
+          let j = i + 1;
+          while (j < n && lower.charCodeAt(j) === 0x21) j++;
+          if (j - i >= 2) sink.add(`${prefix}${'!'.repeat(Math.min(3, j - i))}`);
+          i = j;
+          continue;
+        }
         i++;
         continue;
       }
@@ -97,13 +131,14 @@ export function textTokens(text: string, sink: TokenSink, opts: TextTokenOptions
         if (d >= 128 || ASCII_WORD[d] === 0) break;
         j++;
       }
+      let caps = false;
       if (j < n && lower.charCodeAt(j) >= 128) {
         // The run goes on in non-ASCII letters ("café"): let the Unicode regex find its end.
         WORD_RUN.lastIndex = i;
         WORD_RUN.test(lower);
         j = Math.max(j, WORD_RUN.lastIndex);
-      }
-      word(lower.slice(i, j), sink, prefix, state);
+      } else if (cased !== null) caps = allCaps(cased, i, j);
+      word(lower.slice(i, j), sink, prefix, state, caps);
       i = j;
       continue;
     }
@@ -143,8 +178,19 @@ function bigrams(run: string, sink: TokenSink, prefix: string): void {
 /** Characters trimmed from both ends of a word: they only end or start a sentence or quote. */
 const isTrim = (c: number): boolean => c === 0x2e || c === 0x27 || c === 0x2d || c === 0x5f || c === 0x40; // . ' - _ @
 
-/** One lower-case word run. */
-function word(raw: string, sink: TokenSink, prefix: string, state: PairState): void {
+/** An ASCII run with at least two capital letters and no small ones ("FREE", "$100 OFF"). */
+function allCaps(text: string, i: number, j: number): boolean {
+  let upper = 0;
+  for (let k = i; k < j; k++) {
+    const c = text.charCodeAt(k);
+    if (c >= 0x61 && c <= 0x7a) return false;
+    if (c >= 0x41 && c <= 0x5a) upper++;
+  }
+  return upper >= 2;
+}
+
+/** One lower-case word run; `caps`: it was written in capitals (also kept as such). */
+function word(raw: string, sink: TokenSink, prefix: string, state: PairState, caps = false): void {
   let a = 0;
   let b = raw.length;
   while (a < b && isTrim(raw.charCodeAt(a))) a++;
@@ -167,6 +213,7 @@ function word(raw: string, sink: TokenSink, prefix: string, state: PairState): v
     return;
   }
   sink.add(prefix + w);
+  if (caps) sink.add(prefix + w.toUpperCase());
   if (state.pairs) {
     if (state.prev !== null && sink.bigramsLeft > 0) {
       sink.bigramsLeft--;
@@ -177,18 +224,21 @@ function word(raw: string, sink: TokenSink, prefix: string, state: PairState): v
 }
 
 /** Replace every URL in `text` by a space, emitting its tokens; returns the rest of the text. */
-export function extractUrls(text: string, sink: TokenSink, maxUrls: number): string {
+export function extractUrls(text: string, sink: TokenSink, maxUrls: number, shapes = false): string {
   let n = 0;
   return text.replace(URL_RE, (u) => {
-    if (n++ < maxUrls) urlTokens(u, sink);
+    if (n++ < maxUrls) urlTokens(u, sink, shapes);
     return ' ';
   });
 }
 
 const IPV4 = /^[0-9]{1,3}(?:\.[0-9]{1,3}){3}$/;
 
-/** Tokens for one URL: scheme, host and registrable domain, path pieces. */
-export function urlTokens(url: string, sink: TokenSink): void {
+/**
+ * Tokens for one URL: scheme, host and registrable domain, path pieces; with `shapes`, also the
+ * shape of the path and query (urlShapeTokens).
+ */
+export function urlTokens(url: string, sink: TokenSink, shapes = false): void {
   let rest = url.trim().slice(0, 500);
   const scheme = /^([a-z][a-z0-9+.-]{0,15}):/i.exec(rest);
   if (scheme !== null) {
@@ -230,10 +280,28 @@ export function urlTokens(url: string, sink: TokenSink): void {
     sink.add(`url:domain:${domain ?? host}`);
     if (domain !== null && domain !== host) sink.add(`url:host:${host}`);
   }
+  if (shapes) urlShapeTokens(path, sink);
   let pieces = 0;
   for (const p of path.toLowerCase().split(/[/?#&=.;,+_~%-]+/)) {
     if (p.length < MIN_WORD || p.length > 20 || /^[0-9a-f]{8,}$/.test(p)) continue;
     if (++pieces > 8 || sink.full) break;
     sink.add(`url:${p}`);
   }
+}
+
+/**
+ * The shape of a URL's path and query (RFC 3986 §3.3, §3.4): letters become "a", digits "9",
+ * other characters are kept, the whole cut to 24 characters ("/cgi-bin/r.cgi?id=123" →
+ * "url:shape:/a-a/a.a?a=9"); the number of query parameters ("url:query:2") and the last
+ * segment's extension ("url:ext:php"). Tracking links and bulk-mail software write recognisable
+ * ones; no word of the path passes through.
+ */
+function urlShapeTokens(path: string, sink: TokenSink): void {
+  const p = path.slice(0, 200).toLowerCase();
+  const q = p.indexOf('?');
+  const pathPart = (q < 0 ? p : p.slice(0, q)).replace(/#.*$/, '');
+  if (q >= 0) sink.add(`url:query:${Math.min(5, p.slice(q + 1).split('&').length)}`);
+  const ext = /\.([a-z0-9]{1,5})$/.exec(pathPart)?.[1];
+  if (ext !== undefined) sink.add(`url:ext:${ext}`);
+  if (p.length > 1) sink.add(`url:shape:${p.replace(/[a-z]+/g, 'a').replace(/[0-9]+/g, '9').slice(0, 24)}`);
 }

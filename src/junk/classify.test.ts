@@ -108,7 +108,9 @@ test('sharpen: scales the log-odds, keeps order, 0.5, 0 and 1', () => {
   }
   near(sharpen(0.8, 1), 0.8);
   near(sharpen(0.8, 2), 0.64 / (0.64 + 0.04)); // p^2 / (p^2 + (1-p)^2)
-  assert.ok(sharpen(0.85, 1.7) > 0.949 && sharpen(0.85, 1.7) < 0.951, 'the default maps 0.85 to the 0.95 junk cutoff');
+  assert.ok(sharpen(0.85, 1.7) > 0.949 && sharpen(0.85, 1.7) < 0.951, 'c = 1.7 (the previous default) maps 0.85 to 0.95');
+  const c = DEFAULT_CLASSIFIER.sharpness;
+  assert.ok(sharpen(0.83, c) > 0.948 && sharpen(0.83, c) < 0.951, 'the default (1.85) maps 0.83 to the 0.95 junk cutoff');
   let last = 0;
   for (let p = 0.01; p < 1; p += 0.01) {
     const v = sharpen(p, DEFAULT_CLASSIFIER.sharpness);

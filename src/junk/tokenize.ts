@@ -108,10 +108,10 @@ export const DEFAULT_FEATURES: TokenizerFeatures = {
   threadHeaders: false,
   alternativeHtmlText: true,
   caseTokens: false,
-  numberShapes: false,
-  urlShapes: false,
+  numberShapes: true,
+  urlShapes: true,
   contentCombo: false,
-  subjectPairs: false,
+  subjectPairs: true,
 };
 
 /** An authentication result our own server computed (RFC 8601 method and result words). */

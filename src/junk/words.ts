@@ -10,7 +10,9 @@
  * bogofilter's and SpamAssassin's CJK patches) instead of one "word" per line.
  *
  * Word pairs (optional, off by default): SpamBayes' x-use_bigrams and CRM114's word pairs, as
- * "first second", bounded per message by the sink's bigramsLeft.
+ * "first second", bounded per message by the sink's bigramsLeft. Optional shapes (docs/spam.md,
+ * third round): money and percent amounts ("money:$9,999"), URL path and query shapes
+ * (RFC 3986 §3.3, §3.4), and Graham's case tokens ("FREE", "!!!"; 2003, off by default).
  *
  * Pure: text in, tokens into a bounded sink. Never keeps a token longer than the sink allows,
  * never looks up a URL (no DNS, no HTTP), never throws on content.
@@ -89,6 +91,7 @@ function amountTokens(lower: string, sink: TokenSink, prefix: string): void {
   let n = 0;
   for (const m of lower.matchAll(AMOUNT_RE)) {
     if (++n > MAX_AMOUNTS || sink.full) break;
+    // A "," after the amount stays in the shape ("$ 25," → "money:$99,"), as measured.
     const shape = m[0].replace(/[0-9]/g, '9').replace(/\s/g, '');
     sink.add(`${prefix}${shape.endsWith('%') ? 'percent' : 'money'}:${shape}`);
   }

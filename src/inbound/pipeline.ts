@@ -146,12 +146,14 @@ export class InboundPipeline {
     let recordSender = false;
     // whether the phishing signals would junk a copy scored with another Bayes score (per-recipient verdicts)
     let phishingJunkWith = (_bayes: number | null): boolean => false;
+    let phishingFieldFor: ((bayes: number) => string) | null = null;
     if (ctx.mode === 'mx' && this.deps.phishing) {
       const ph = await phishingStage(this.deps.phishing, tx, fields, () => spool.content(), { html, spam: stored.spam as { spam: string; score?: number } | undefined, mailbox });
       this.log(ctx, 'phishing', ph.verdict, { ...ph.summary });
       if (ph.verdict.kind !== 'continue') return ph.verdict;
       policyHeaders += ph.verdict.value.header;
       recordSender = ph.verdict.value.recordSender;
+      phishingFieldFor = ph.verdict.value.headerFor;
       if (ph.summary.phishing !== 'none') stored.phishing = ph.summary;
       mailbox = ph.verdict.value.mailbox;
       const p = ph.summary.phishingScore;
@@ -209,7 +211,7 @@ export class InboundPipeline {
       if (spamPerUser.length) {
         // per-recipient spam verdicts: their own copy (own X-Mailwarden-Spam), not the main delivery
         const junk = (g: GroupOutcome) => junkBeforeSpam || g.mailbox === 'Junk' || phishingJunkWith(g.summary.score ?? null);
-        const own = await perUserCopies(spamPerUser, await readBlobSource(blob), { mailFrom: tx.mailFrom ? canonical(tx.mailFrom) : '', deliverTo: userIds, junk, spool: this.deps.classify?.spool });
+        const own = await perUserCopies(spamPerUser, await readBlobSource(blob), { mailFrom: tx.mailFrom ? canonical(tx.mailFrom) : '', deliverTo: userIds, junk, spool: this.deps.classify?.spool, ...(phishingFieldFor ? { scoredField: { name: PHISHING_HEADER, value: phishingFieldFor } } : {}) });
         for (const c of own) for (const d of c.deliveries ?? []) userIds.delete(d.userId);
         copies = [...copies, ...own];
       }

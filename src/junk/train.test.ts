@@ -153,6 +153,9 @@ test('messageKey leaves out our X-Mailwarden-Spam fields: per-recipient copies a
   assert.notEqual(messageKey(Buffer.from(body.replace('stays', 'changed'))), plain, 'the body counts');
   assert.equal(legacyMessageKey(Buffer.from(body)), null, 'no field: the key never changed');
   assert.notEqual(legacyMessageKey(copyA), plain);
+  // X-Mailwarden-Phishing carries the (per-recipient) Bayes score too
+  const copyC = Buffer.from(`X-Mailwarden-Spam: spam; score=0.9900\r\nX-Mailwarden-Phishing: warn; score=0.9950; bayes=0.9900;\r\n phishing=0.5000; first-contact a@b.test\r\n${body}`);
+  assert.equal(messageKey(copyC), plain);
 });
 
 test('a message trained under its legacy key keeps that record: relabelling stays exact', async () => {

@@ -25,20 +25,20 @@ function withoutFromLine(raw: Uint8Array): Buffer {
   return b;
 }
 
-const SPAM_FIELD = /^x-mailwarden-spam[ \t]*:/i;
+const SPAM_FIELD = /^x-mailwarden-(?:spam|phishing)[ \t]*:/i;
 
 /**
- * The header section without our own X-Mailwarden-Spam fields (RFC 5322 §2.2.3: a field goes on
- * over lines starting with white space), then the rest unchanged; the same buffer when there is
- * none. The verdict is ours, not the message's: copies of one message that differ only in it
- * (per-recipient verdicts) are one message.
+ * The header section without our own X-Mailwarden-Spam and X-Mailwarden-Phishing fields (RFC 5322
+ * §2.2.3: a field goes on over lines starting with white space), then the rest unchanged; the same
+ * buffer when there is none. Both carry the Bayes score, which is ours, not the message's: copies
+ * of one message that differ only in them (per-recipient verdicts) are one message.
  */
 function withoutSpamFields(b: Buffer): Buffer {
   let end = b.indexOf('\n\n');
   const crlf = b.indexOf('\r\n\r\n');
   if (crlf >= 0 && (end < 0 || crlf < end)) end = crlf;
   const head = b.toString('latin1', 0, end < 0 ? b.length : end);
-  if (!/x-mailwarden-spam/i.test(head)) return b;
+  if (!/x-mailwarden-(?:spam|phishing)/i.test(head)) return b;
   const kept: string[] = [];
   let dropping = false;
   for (const line of head.split(/(?<=\n)/)) {
@@ -51,14 +51,14 @@ function withoutSpamFields(b: Buffer): Buffer {
 
 /**
  * A stable key for a message without a store id: SHA-256 of its bytes, the mbox "From " line and
- * our own X-Mailwarden-Spam fields excluded (so each recipient's copy of one message has one key).
+ * our own X-Mailwarden-Spam/-Phishing fields excluded (so each recipient's copy of one message has one key).
  */
 export function messageKey(raw: Uint8Array): string {
   return `sha256:${createHash('sha256').update(withoutSpamFields(withoutFromLine(raw))).digest('hex')}`;
 }
 
 /**
- * The key earlier versions gave the same message (X-Mailwarden-Spam included), or null when it is
+ * The key earlier versions gave the same message (our fields included), or null when it is
  * the same as messageKey(). Pass it as an alias so messages trained before keep one record.
  */
 export function legacyMessageKey(raw: Uint8Array): string | null {

@@ -84,8 +84,16 @@ test('one message, two recipients with different statistics: each gets their own
   assert.match(spamFields(aliceInbox[0]!)[0]!, /^X-Mailwarden-Spam: ham; score=/);
 
   assert.notEqual(await blobOf(srv, 'alice@example.test', 'INBOX', 'marker-one'), await blobOf(srv, 'bob@example.test', 'Junk', 'marker-one'), 'two stored copies');
+  // X-Mailwarden-Phishing combines the Bayes score with the phishing signals: each copy shows its own score
+  const scoreOf = (m: string, field: string, key: string) => Number(new RegExp(`^${field}:[^]*?\\b${key}=([\\d.]+)`, 'im').exec(m)?.[1]);
+  for (const copy of [aliceInbox[0]!, bobJunk[0]!]) {
+    assert.equal((copy.match(/^X-Mailwarden-Phishing:/gim) ?? []).length, 1, 'exactly one X-Mailwarden-Phishing field');
+    assert.ok(Number.isFinite(scoreOf(copy, 'X-Mailwarden-Spam', 'score')), 'a spam score');
+    assert.equal(scoreOf(copy, 'X-Mailwarden-Phishing', 'bayes'), scoreOf(copy, 'X-Mailwarden-Spam', 'score'), 'its bayes= is this copy\'s own spam score');
+  }
+  assert.notEqual(scoreOf(aliceInbox[0]!, 'X-Mailwarden-Phishing', 'bayes'), scoreOf(bobJunk[0]!, 'X-Mailwarden-Phishing', 'bayes'));
   // Everything else in the two copies is the same message (Authentication-Results, Received, body).
-  const strip = (m: string) => m.replace(/^X-Mailwarden-Spam:.*(?:\r\n[ \t].*)*\r\n/gim, '');
+  const strip = (m: string) => m.replace(/^X-Mailwarden-(?:Spam|Phishing):.*(?:\r\n[ \t].*)*\r\n/gim, '');
   assert.equal(strip(aliceInbox[0]!), strip(bobJunk[0]!));
 });
 

@@ -30,6 +30,7 @@ import type { Counts, JunkStore } from '../../junk/ports.ts';
 import type { IngestRequest } from '../../store/ports.ts';
 import { replies } from '../../smtp/replies.ts';
 import { deriveBlob } from '../spool.ts';
+import { stripFields } from '../../mail/strip-fields.ts';
 import { cont, reject, type Transaction, type Verdict } from '../types.ts';
 
 export interface ClassifyOptions {
@@ -163,7 +164,14 @@ export async function classifyStage(
 export async function perUserCopies(
   groups: readonly GroupOutcome[],
   finished: Buffer,
-  o: { mailFrom: string; deliverTo: ReadonlySet<number>; junk: (g: GroupOutcome) => boolean; spool?: { spoolDir: string; memoryLimit: number } },
+  o: {
+    mailFrom: string;
+    deliverTo: ReadonlySet<number>;
+    junk: (g: GroupOutcome) => boolean;
+    spool?: { spoolDir: string; memoryLimit: number };
+    /** A field that depends on the Bayes score (X-Mailwarden-Phishing), redone with the group's score. */
+    scoredField?: { name: string; value: (score: number) => string };
+  },
 ): Promise<NonNullable<IngestRequest['copies']>> {
   const copies: NonNullable<IngestRequest['copies']> = [];
   const spool = o.spool ?? { spoolDir: '', memoryLimit: Number.MAX_SAFE_INTEGER };
@@ -171,7 +179,9 @@ export async function perUserCopies(
     const users = g.userIds.filter((u) => o.deliverTo.has(u));
     if (users.length === 0) continue;
     const mailbox = o.junk(g) ? 'Junk' : 'INBOX';
-    const blob = await deriveBlob(finished, spool, Buffer.from(g.header, 'latin1'), stripSpamFields);
+    const extra = o.scoredField && typeof g.summary.score === 'number' ? o.scoredField : null;
+    const header = g.header + (extra ? extra.value(g.summary.score as number) : '');
+    const blob = await deriveBlob(finished, spool, Buffer.from(header, 'latin1'), (head) => (extra ? stripFields(stripSpamFields(head), [extra.name]) : stripSpamFields(head)));
     copies.push({ blob, mailFrom: o.mailFrom, outbound: [], deliveries: users.map((userId) => ({ userId, mailbox })) });
   }
   return copies;

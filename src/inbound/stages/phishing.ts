@@ -51,6 +51,8 @@ export interface PhishingOutcome {
   mailbox: 'INBOX' | 'Junk';
   /** The sender may be recorded as a correspondent of the recipients (no signal but first contact). */
   recordSender: boolean;
+  /** The same field for another Bayes score (a recipient scored with their own statistics). */
+  headerFor(bayes: number): string;
 }
 
 export interface PhishingSummary {
@@ -149,7 +151,11 @@ export async function phishingStage(
   const header = phishingHeaderField({ verdict, score, bayes, phishing: p, signals });
   const recordSender = from !== null && signals.every((x) => x.kind === 'first-contact');
   const summary: PhishingSummary = { phishing: verdict, score: Number(score.toFixed(4)), bayes, phishingScore: Number(p.toFixed(4)), signals: signals.slice(0, 10).map(describeSignal) };
-  return { verdict: cont({ header, mailbox, recordSender }), summary };
+  const headerFor = (b: number): string => {
+    const sc = combinedScore(b, p);
+    return phishingHeaderField({ verdict: signals.length === 0 ? 'none' : sc >= opts.junkThreshold && opts.junk ? 'junk' : 'warn', score: sc, bayes: b, phishing: p, signals });
+  };
+  return { verdict: cont({ header, mailbox, recordSender, headerFor }), summary };
 }
 
 /**

@@ -30,6 +30,7 @@ import { attachmentsOptions, phishingOptions } from './content-policy.ts';
 import { loadSecret } from '../lib/secret.ts';
 import { publishedPolicy } from '../standards/dmarc/policy.ts';
 import { webApp } from '../web/app.ts';
+import { publishedMtaSts } from './mtasts.ts';
 import { WebServer } from '../web/server.ts';
 
 export function openStore(config: Config): Store {
@@ -91,7 +92,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
       resolver,
     },
   });
-  const web = new WebServer(webApp({ store, unsubscribeSecret, logger }), { tls: { cert: tls.cert, key: tls.key, minVersion: config.tls.min_version } });
+  const web = new WebServer(webApp({ store, unsubscribeSecret, logger, ...publishedMtaSts(config) }), { tls: { cert: tls.cert, key: tls.key, minVersion: config.tls.min_version } });
   const smtp = new SmtpServer({
     hostname: config.hostname,
     tls: { cert: tls.cert, key: tls.key, minVersion: config.tls.min_version, honorCipherOrder: true },

@@ -16,6 +16,9 @@ import { QueueRunner, type RunnerOptions } from '../queue/runner.ts';
 import type { LocalResolution } from '../queue/bounce.ts';
 import { signingKeys } from '../directory/dkim-keys.ts';
 import type { SigningKey } from '../standards/dkim/sign.ts';
+import { mtaStsPolicyLookup } from '../delivery/mtasts.ts';
+import { fetchStsPolicy } from '../standards/mtasts/fetch.ts';
+import { hostAddresses } from '../delivery/mx.ts';
 
 export function resolverFromConfig(config: Config): Promise<Resolver> {
   const d = config.dns;
@@ -32,9 +35,25 @@ function readPems(file: string): string[] {
   return readFileSync(file, 'utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
 }
 
-export function deliveryOptions(config: Config): DeliveryOptions {
+/** `sts`: where MTA-STS policies are looked up and cached; without it MTA-STS is off. */
+export function deliveryOptions(config: Config, sts?: { store: Store; resolver: Resolver }): DeliveryOptions {
   const o = config.outbound;
+  const ca = o.tls_ca_file ? readPems(o.tls_ca_file) : [];
+  const mtaSts =
+    o.mta_sts && sts
+      ? mtaStsPolicyLookup({
+          resolver: sts.resolver,
+          cache: sts.store.mtaSts,
+          async fetch(domain) {
+            // RFC 8461 §3.3: the policy host's addresses come from our resolver, like MX hosts'.
+            const addrs = await hostAddresses(sts.resolver, `mta-sts.${domain}`);
+            if (addrs.kind !== 'ok') return { ok: false, error: `mta-sts.${domain}: ${addrs.kind === 'temperror' ? `DNS lookup failed (${addrs.reason})` : 'no address'}` };
+            return fetchStsPolicy(domain, { addresses: addrs.addresses, portOf: (ip) => o.mta_sts_port_map[ip] ?? 443, ca, timeoutMs: durationMs(o.connect_timeout), sourceAddress: o.source_address });
+          },
+        })
+      : undefined;
   return {
+    ...(mtaSts ? { mtaSts } : {}),
     port: o.port,
     portMap: o.port_map,
     helo: o.helo || config.hostname,
@@ -42,7 +61,7 @@ export function deliveryOptions(config: Config): DeliveryOptions {
     commandTimeoutMs: durationMs(o.command_timeout),
     requireTls: o.require_tls,
     verify: o.verify_certificates,
-    ca: o.tls_ca_file ? readPems(o.tls_ca_file) : [],
+    ca,
     sourceAddress: o.source_address,
   };
 }
@@ -79,7 +98,7 @@ export function createQueueRunner(opts: { config: Config; store: Store; director
   return new QueueRunner(
     {
       store,
-      agent: opts.agent ?? smtpDeliveryAgent(resolver, deliveryOptions(config), logger),
+      agent: opts.agent ?? smtpDeliveryAgent(resolver, deliveryOptions(config, { store, resolver }), logger),
       resolveLocal: localResolver(directory),
       hostname: config.hostname,
       logger,

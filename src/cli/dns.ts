@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { formatZoneError, loadZoneFile, startDnsServer } from '../dns/index.ts';
 import { formatZone, recordsToPublish } from '../dns/publish.ts';
+import { publishedMtaStsRecord } from '../app/mtasts.ts';
 import { parseHostPort, type HostPort } from '../lib/net.ts';
 import { ensureDkimKeys } from '../directory/dkim-keys.ts';
 import { dkimTxtValue } from '../standards/dkim/keys.ts';
@@ -10,6 +11,7 @@ import { isIP } from 'node:net';
 import { fail, printJson, withStore, type GlobalOptions, UsageError } from './common.ts';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
+const withMtaSts = (p: ReturnType<typeof publishedMtaStsRecord>) => (p ? { mtaSts: { id: p.id, mode: p.mode } } : {});
 
 export function registerDns(program: Command, global: () => GlobalOptions): void {
   const cmd = program.command('dns').description('DNS: the records to publish, and a small lab DNS server');
@@ -39,7 +41,7 @@ export function registerDns(program: Command, global: () => GlobalOptions): void
     });
   cmd
     .command('records <domain>')
-    .description('print the DNS records to publish for a local domain: MX, SPF, DKIM (both keys), DMARC')
+    .description('print the DNS records to publish for a local domain: MX, SPF, DKIM (both keys), DMARC, and MTA-STS (_mta-sts TXT, mta-sts A/AAAA) unless [mta_sts] mode = "none"')
     .option('--json', 'JSON output')
     .option('--ip <address>', 'this server\'s public IPv4/IPv6 address (repeatable): explicit SPF terms and A/AAAA for the MX host', collect, [])
     .option('--dmarc-policy <p>', 'the DMARC policy to publish: none (default: monitor first), quarantine or reject')
@@ -58,6 +60,7 @@ export function registerDns(program: Command, global: () => GlobalOptions): void
           ips: o.ip,
           dkim: keys.map((k) => ({ selector: k.selector, txt: dkimTxtValue(k.algorithm, k.publicKey) })),
           dmarcPolicy: policy,
+          ...withMtaSts(publishedMtaStsRecord(cfg)),
         });
         if (o.json) return printJson(published);
         process.stdout.write(formatZone(published));

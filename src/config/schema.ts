@@ -212,10 +212,27 @@ export const outboundSchema = z
     tls_ca_file: z.string().default('').describe('PEM file of extra CA certificates trusted when verifying MX certificates, besides the system ones (labs: another instance\'s self-signed certificate).'),
     lease: duration('How long a runner holds a queue entry it is delivering; renewed while it works. After a crash, the entry is retried once the lease has run out.', '2m'),
     poll_interval: duration('How often the runner looks for due entries (new mail wakes it at once).', '10s'),
+    mta_sts: z.boolean().default(true).describe('Apply the MTA-STS policies of recipient domains (RFC 8461): for a domain whose policy is in mode "enforce", deliver only to MX hosts the policy names and only over STARTTLS with a certificate valid for the MX host (chain against the system CAs plus tls_ca_file); otherwise the message stays queued and is retried. Mode "testing": deliver anyway and log the failure. Policies are fetched over HTTPS from mta-sts.<domain> and cached in the store. See docs/outbound.md.'),
+    mta_sts_port_map: z
+      .record(z.string(), z.number().int().min(1).max(65535))
+      .default({})
+      .describe('Lab routing for MTA-STS policy fetches: fetch from this HTTPS port instead of 443 when mta-sts.<domain> resolves to this IP address, e.g. { "127.0.0.3" = 8443 }.'),
   })
   .strict()
   .prefault({})
   .describe('Outbound delivery: the queue runner, retries, bounces, TLS policy. See docs/outbound.md.');
+
+export const mtaStsSchema = z
+  .object({
+    mode: z
+      .enum(['testing', 'enforce', 'none'])
+      .default('testing')
+      .describe('The MTA-STS policy (RFC 8461) this server publishes for its domains at https://mta-sts.<domain>/.well-known/mta-sts.txt (the [listen] https listener; its certificate must be valid for mta-sts.<domain>). "testing" (default): senders that support MTA-STS deliver even when TLS to us fails, and may report it; the safe first step, like DMARC p=none. "enforce": such senders refuse to deliver unless they reach our MX over STARTTLS with a certificate valid for `hostname` — set it once that is true. "none": no policy (withdraws a published one); `dns records` then prints no MTA-STS records.'),
+    max_age: z.number().int().min(60).max(31557600).default(604800).describe('max_age of the published policy, seconds (RFC 8461 §3.2: at most 31557600; one week by default): how long senders keep using it without fetching it again.'),
+  })
+  .strict()
+  .prefault({})
+  .describe('The MTA-STS policy we publish (receiving side). Outbound enforcement of other domains\' policies is [outbound] mta_sts. See docs/outbound.md.');
 
 export const dmarcSchema = z
   .object({
@@ -337,6 +354,7 @@ export const configSchema = z
     log: logSchema,
     dns: dnsSchema,
     outbound: outboundSchema,
+    mta_sts: mtaStsSchema,
     dmarc: dmarcSchema,
     arc: arcSchema,
     spam: spamSchema,

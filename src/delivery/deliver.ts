@@ -8,6 +8,12 @@
  * A connection that breaks (or a 421) moves the rest on to the next address or host; a reply to
  * the transaction (4xx/5xx) is final for this attempt. When nothing could be reached, every
  * message is deferred with the last error seen.
+ *
+ * MTA-STS (RFC 8461 §4, §5; policy lookup and cache in mtasts.ts): with a policy in mode
+ * `enforce`, only MX hosts matching its mx patterns are used (§4.1), and a host must offer
+ * STARTTLS with a certificate valid for its name (§4.2) or it is not used; when no host passes,
+ * the messages are deferred (never bounced, §5) with a reply that names MTA-STS. Mode `testing`
+ * delivers as without a policy and logs what enforce would have refused.
  */
 import type { Logger } from '../lib/logger.ts';
 import type { Resolver } from '../dns/resolver.ts';
@@ -15,6 +21,8 @@ import type { RecipientResult } from '../store/ports.ts';
 import type { DeliveryAgent, OutboundMessage, ResultSink } from '../queue/agent.ts';
 import { hostAddresses, resolveRoute } from './mx.ts';
 import { SmtpSession, type SessionOptions } from './smtp-client.ts';
+import { mxAllowed } from '../standards/mtasts/match.ts';
+import type { AppliedPolicy, PolicyLookup } from './mtasts.ts';
 
 export type { DeliveryAgent, OutboundMessage, ResultSink };
 
@@ -30,6 +38,22 @@ export interface DeliveryOptions {
   ca: string[];
   /** Local address to connect from ('' or absent: the system chooses). */
   sourceAddress?: string;
+  /** MTA-STS policy lookup (RFC 8461); absent: MTA-STS is off ([outbound] mta_sts = false). */
+  mtaSts?: PolicyLookup;
+}
+
+/** The MTA-STS policy for this attempt, or null (none, mode none, or MTA-STS off). */
+async function stsPolicy(opts: DeliveryOptions, logger: Logger, domain: string): Promise<AppliedPolicy | null | 'error'> {
+  if (!opts.mtaSts) return null;
+  try {
+    const { applied, note } = await opts.mtaSts(domain);
+    if (applied) logger.info({ domain, mode: applied.policy.mode, id: applied.id, source: applied.source, note }, 'delivery: MTA-STS policy');
+    else logger.debug({ domain, note }, 'delivery: no MTA-STS policy');
+    return applied && applied.policy.mode !== 'none' ? applied : null;
+  } catch (err) {
+    logger.error({ err, domain }, 'delivery: MTA-STS policy lookup failed');
+    return 'error';
+  }
 }
 
 export function smtpDeliveryAgent(resolver: Resolver, opts: DeliveryOptions, logger: Logger): DeliveryAgent {
@@ -45,11 +69,28 @@ export async function deliverToDomain(resolver: Resolver, opts: DeliveryOptions,
     for (const m of messages) await onResult(m, all(m, { result: route.permanent ? 'failed' : 'deferred', reply: route.reason, statusCode: route.status, remoteMta: null, tls: null }));
     return;
   }
+  const deferAll = async (reply: string, statusCode: string) => {
+    for (const m of messages) await onResult(m, all(m, { result: 'deferred', reply, statusCode, remoteMta: null, tls: null }));
+  };
+  const sts = await stsPolicy(opts, logger, domain);
+  // A store error while reading the cache: not knowing the policy must not mean clear text.
+  if (sts === 'error') return deferAll(`MTA-STS policy of ${domain} could not be read (local store error)`, '4.3.0');
+  const enforce = sts?.policy.mode === 'enforce';
+  const stsName = sts ? `MTA-STS ${sts.policy.mode}` : '';
+  let hosts = route.hosts;
+  if (sts) {
+    // RFC 8461 §4.1: only MX hosts matching one of the policy's mx patterns.
+    const outside = hosts.filter((h) => !mxAllowed(sts.policy.mx, h.name));
+    for (const h of outside) logger.warn({ domain, host: h.name, mx: sts.policy.mx, policyId: sts.id }, `delivery: ${stsName}: MX host ${h.name} does not match the policy${enforce ? ', not used' : ''}`);
+    if (enforce) hosts = hosts.filter((h) => mxAllowed(sts.policy.mx, h.name));
+    // RFC 8461 §5: a failure under enforce is temporary (the policy may be updated meanwhile).
+    if (!hosts.length) return deferAll(`MTA-STS enforce: no MX host of ${domain} (${route.hosts.map((h) => h.name).join(', ')}) matches the policy (mx: ${sts.policy.mx.join(', ')})`, '4.4.4');
+  }
   const remaining = [...messages];
   let last = { reply: `no MX host of ${domain} could be reached`, statusCode: '4.4.1', remoteMta: null as string | null };
   let tried = 0;
   let dnsTrouble = false;
-  for (const host of route.hosts) {
+  for (const host of hosts) {
     if (!remaining.length) break;
     const addrs = await hostAddresses(resolver, host.name);
     if (addrs.kind === 'temperror') {
@@ -62,8 +103,11 @@ export async function deliverToDomain(resolver: Resolver, opts: DeliveryOptions,
       if (!remaining.length) break;
       tried++;
       const so: SessionOptions = { ...opts, ip, port: opts.portMap[ip] ?? opts.port, hostname: host.name };
+      // Under enforce the session is opened opportunistically and judged below (§4.2), so the
+      // reply names MTA-STS; nothing but EHLO (and STARTTLS when offered) is sent before that.
+      if (enforce) Object.assign(so, { requireTls: false, verify: 'record' });
       let open = await SmtpSession.open(so);
-      if (open.kind === 'error' && open.tlsFailed && !opts.requireTls && opts.verify === 'record') {
+      if (open.kind === 'error' && open.tlsFailed && !enforce && !opts.requireTls && opts.verify === 'record') {
         logger.info({ domain, host: host.name, ip, reply: open.reply }, 'delivery: TLS handshake failed, retrying in plaintext');
         open = await SmtpSession.open(so, true);
       }
@@ -73,6 +117,18 @@ export async function deliverToDomain(resolver: Resolver, opts: DeliveryOptions,
         continue;
       }
       const session = open.session;
+      if (sts && session.tls !== 'verified') {
+        // RFC 8461 §4.2: STARTTLS with a certificate valid for the MX host name.
+        const why = session.tls === 'none' ? `STARTTLS not offered by ${host.name}[${ip}]` : `certificate of ${host.name}[${ip}] not valid for it (${session.tlsError ?? 'unverified'})`;
+        const statusCode = session.tls === 'none' ? '4.7.10' : '4.7.5';
+        if (enforce) {
+          session.close();
+          logger.warn({ domain, host: host.name, ip, tls: session.tls, policyId: sts.id }, `delivery: MTA-STS enforce: ${why}; host not used`);
+          last = { reply: `MTA-STS enforce: ${why} (policy of ${domain}, id ${sts.id}); not delivered in clear text`, statusCode, remoteMta: host.name };
+          continue;
+        }
+        logger.warn({ domain, host: host.name, ip, tls: session.tls, policyId: sts.id }, `delivery: MTA-STS testing: ${why}; delivered anyway (enforce would refuse)`);
+      }
       try {
         while (remaining.length) {
           const msg = remaining[0]!;
@@ -92,7 +148,8 @@ export async function deliverToDomain(resolver: Resolver, opts: DeliveryOptions,
     }
   }
   if (!remaining.length) return;
-  if (tried === 0 && !dnsTrouble) {
+  // (Not when MTA-STS enforce left hosts out: RFC 8461 §5 forbids a permanent failure then.)
+  if (tried === 0 && !dnsTrouble && hosts.length === route.hosts.length) {
     // Every MX host (or the implicit MX) has no address: RFC 5321 §5.1 — not a usable mail domain.
     last = { reply: `no address for any mail host of ${domain}`, statusCode: route.hosts[0]?.implicit ? '5.1.2' : '5.4.4', remoteMta: null };
     for (const m of remaining) await onResult(m, all(m, { result: 'failed', reply: last.reply, statusCode: last.statusCode, remoteMta: null, tls: null }));

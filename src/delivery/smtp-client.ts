@@ -110,14 +110,17 @@ function openSocket(opts: SessionOptions): Promise<Socket | { error: string }> {
 
 export class SmtpSession {
   readonly tls: TlsOutcome;
+  /** Why the certificate did not verify (tls = 'unverified'), as Node's TLS layer says it. */
+  readonly tlsError: string | null;
   readonly host: string;
   private readonly conn: SMTPConnection;
   private dirty = false;
   private closed = false;
 
-  private constructor(conn: SMTPConnection, tls: TlsOutcome, host: string) {
+  private constructor(conn: SMTPConnection, tls: TlsOutcome, host: string, tlsError: string | null = null) {
     this.conn = conn;
     this.tls = tls;
+    this.tlsError = tlsError;
     this.host = host;
     conn.on('end', () => (this.closed = true));
   }
@@ -168,7 +171,8 @@ export class SmtpSession {
       conn.quit();
       return { kind: 'error', reply: `certificate of ${opts.hostname} not verified (${why}) and verify_certificates = "require"`, statusCode: '4.7.5', tlsFailed: false };
     }
-    return { kind: 'open', session: new SmtpSession(conn, tls, opts.hostname) };
+    const tlsError = tls === 'unverified' && socket && 'authorizationError' in socket ? String(socket.authorizationError) : null;
+    return { kind: 'open', session: new SmtpSession(conn, tls, opts.hostname, tlsError) };
   }
 
   /** Extensions announced in the last EHLO (upper case keywords). */

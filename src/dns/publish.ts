@@ -1,7 +1,8 @@
 /**
  * The DNS records an operator publishes for a mail domain: MX (RFC 5321 §5.1), SPF (RFC 7208
  * §3), the DKIM key records (RFC 6376 §3.6.1, RFC 8463 §4.2), DMARC (RFC 7489 §6.3) with
- * aggregate reports to postmaster; in zone-file form (RFC 1035 §5, which `mailwarden dns serve`
+ * aggregate reports to postmaster, and MTA-STS (RFC 8461 §3.1: the `_mta-sts` TXT record and the
+ * address of the policy host `mta-sts.<domain>`) when a policy is published; in zone-file form (RFC 1035 §5, which `mailwarden dns serve`
  * and our zone parser read back) and as data for JSON.
  *
  * Pure: the DKIM TXT values come in already built (standards/dkim/keys.ts); nothing is looked up.
@@ -19,6 +20,8 @@ export interface PublishInput {
   ttl?: number;
   /** DMARC p= (RFC 7489 §6.3). Default 'none': start by monitoring (the lab publishes the others). */
   dmarcPolicy?: 'none' | 'quarantine' | 'reject';
+  /** The MTA-STS policy we serve (app/mtasts.ts); absent: none published, no records. */
+  mtaSts?: { id: string; mode: 'testing' | 'enforce' };
 }
 
 export interface PublishedRecord {
@@ -77,6 +80,15 @@ export function recordsToPublish(input: PublishInput): Published {
   for (const k of input.dkim) txt(`${k.selector}._domainkey.${d}`, k.txt, `DKIM public key, selector ${k.selector} (RFC 6376 §3.6.1${k.txt.includes('k=ed25519') ? ', RFC 8463' : ''})`);
   const policy = input.dmarcPolicy ?? 'none';
   txt(`_dmarc.${d}`, `v=DMARC1; p=${policy}; rua=mailto:postmaster@${d}`, 'DMARC policy with aggregate reports to postmaster (RFC 7489 §6.3)');
+  if (input.mtaSts) {
+    // RFC 8461 §3.1: the record that says a policy exists, and which version (id).
+    txt(`_mta-sts.${d}`, `v=STSv1; id=${input.mtaSts.id}`, `MTA-STS: a policy (mode ${input.mtaSts.mode}) is served at https://mta-sts.${d}/.well-known/mta-sts.txt (RFC 8461 §3.1)`);
+    // §3.3: the policy host, served by our HTTPS listener ([listen] https, port 443).
+    for (const ip of v4) records.push({ name: `mta-sts.${d}`, type: 'A', ttl, value: ip, comment: 'the MTA-STS policy host (our HTTPS listener, RFC 8461 §3.3)' });
+    for (const ip of v6) records.push({ name: `mta-sts.${d}`, type: 'AAAA', ttl, value: ip, comment: 'the MTA-STS policy host (our HTTPS listener, RFC 8461 §3.3)' });
+    if (!input.ips.length) notes.push(`Give --ip ADDR to include the A/AAAA records of mta-sts.${d} (the MTA-STS policy host).`);
+    notes.push(`MTA-STS: the HTTPS listener (port 443) must present a certificate valid for mta-sts.${d}.${input.mtaSts.mode === 'testing' ? ' The policy is in mode testing; set [mta_sts] mode = "enforce" once our MX certificate is valid for the MX host name.' : ''}`);
+  }
   if (policy === 'none') notes.push(`DMARC starts at p=none (monitor only). Once the reports to postmaster@${d} show that all your mail passes SPF or DKIM, move to p=quarantine and then p=reject.`);
   notes.push(
     'After `mailwarden dkim rotate`, publish the new key records before the old ones are removed; keep the old ones for a few days so mail in transit still verifies.',

@@ -35,6 +35,8 @@ export type DnsServerOptions = {
 export type DnsServer = {
   /** Where it actually listens (port 0 resolved). */
   readonly addresses: readonly ListenAddress[];
+  /** Answers from `zone` from now on (a lab publishing a record while it runs, docs/lab.md scenario 13). */
+  setZone(zone: Zone): void;
   close(): Promise<void>;
 };
 
@@ -98,7 +100,9 @@ function serveTcpConnection(socket: Socket, opts: DnsServerOptions): void {
 }
 
 /** Start serving `zone` on every `listen` address (UDP + TCP each). */
-export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer> {
+export async function startDnsServer(options: DnsServerOptions): Promise<DnsServer> {
+  // Our own copy: every query reads opts.zone, so setZone() takes effect at the next query.
+  const opts: DnsServerOptions = { ...options };
   const udps: UdpSocket[] = [];
   const tcps: Server[] = [];
   const addresses: ListenAddress[] = [];
@@ -123,6 +127,9 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
   }
   return {
     addresses,
+    setZone(zone) {
+      opts.zone = zone;
+    },
     async close() {
       for (const s of sockets) s.destroy();
       await Promise.all([

@@ -14,7 +14,12 @@
  *   127.0.0.10   the lab DNS server (src/dns/server.ts), port 5353
  *
  * The zone is what `mailwarden dns records DOMAIN --ip ADDR` prints for each domain (the same
- * function, dns/publish.ts, with the lab's DMARC policy), plus the attacker's A record. Servers use
+ * function, dns/publish.ts, with the lab's DMARC policy), plus the attacker's A record. icloud.test
+ * serves an MTA-STS policy in mode enforce (its certificate also names mta-sts.icloud.test); its
+ * `_mta-sts` TXT record is in the zone file, but the lab DNS serves it only once scenario 13
+ * publishes it (`publishMtaSts()`), so
+ * the earlier scenarios (11: STARTTLS stripped) see a domain without MTA-STS. The icloud.test
+ * zone's SOA gives negative answers a 1 s TTL, so senders see the new record at once. Servers use
  * the standard lab ports on their own address (MX 2525, submission 5870, ...); if one is taken,
  * the whole lab moves to free ports. Data directories live in one temporary directory.
  */
@@ -38,6 +43,7 @@ import { formatZone, recordsToPublish } from '../dns/publish.ts';
 import { createResolver, parseZone, startDnsServer, type DnsServer, type Resolver } from '../dns/index.ts';
 import { loadTls } from '../tls/certificates.ts';
 import { Wire } from './wire.ts';
+import { publishedMtaStsRecord } from '../app/mtasts.ts';
 
 export type Endpoint = RunningApp['endpoints'][number]['name'];
 export type DmarcPolicy = 'none' | 'quarantine' | 'reject';
@@ -49,6 +55,9 @@ const MX_PORT = 2525;
 export const DNS_PORT = 5353;
 /** The wire listens on icloud.test's address, next to its MX. */
 export const WIRE_PORT = 2526;
+const HTTPS_PORT = 8443;
+/** The lab host that publishes an MTA-STS policy in mode enforce (scenario 13). */
+export const MTA_STS_HOST = 'icloud';
 
 export interface HostSpec {
   name: string;
@@ -100,6 +109,10 @@ export interface Lab {
   /** PEM certificates of the lab servers (what lab clients trust). */
   ca: string[];
   wire: Wire;
+  /** icloud.test's `_mta-sts` TXT record (its line in zoneFile), not served until publishMtaSts(). */
+  mtaStsRecord: string;
+  /** Publishes icloud.test's `_mta-sts` TXT record in the lab DNS (scenario 13); idempotent. */
+  publishMtaSts(): void;
   /** Lookups through the lab DNS server, as any client on the lab would make them. */
   resolver: Resolver;
   ports: 'lab' | 'free';
@@ -125,6 +138,12 @@ interface Prepared {
   zoneFile: string;
   caFile: string;
   ca: string[];
+  mtaStsRecord: string;
+}
+
+/** The policy the MTA-STS host serves ([mta_sts] mode enforce, mx = its hostname): the same function `serve` uses. */
+function labMtaSts(h: HostSpec) {
+  return h.name === MTA_STS_HOST ? publishedMtaStsRecord(configSchema.parse({ hostname: `mx.${h.domain}`, mta_sts: { mode: 'enforce' } })) : null;
 }
 
 /** Accounts, DKIM keys, certificates and the zone: everything before a socket is opened. */
@@ -133,6 +152,7 @@ async function prepare(): Promise<Prepared> {
   const users: Prepared['users'] = [];
   const zones: string[] = [];
   const ca: string[] = [];
+  let mtaStsRecord = '';
   try {
     for (const h of HOSTS) {
       const hostDir = join(dir, h.name);
@@ -146,6 +166,7 @@ async function prepare(): Promise<Prepared> {
           users.push({ address, password });
         }
         const keys = await ensureDkimKeys(store, h.domain);
+        const sts = labMtaSts(h);
         // exactly what `mailwarden dns records DOMAIN --ip ADDR` prints, with the lab's DMARC policy
         const published = recordsToPublish({
           domain: h.domain,
@@ -153,12 +174,18 @@ async function prepare(): Promise<Prepared> {
           ips: [h.ip],
           dkim: keys.map((k) => ({ selector: k.selector, txt: dkimTxtValue(k.algorithm, k.publicKey) })),
           dmarcPolicy: h.dmarc,
+          ...(sts ? { mtaSts: { id: sts.id, mode: sts.mode } } : {}),
         });
-        zones.push(formatZone(published));
+        const text = formatZone(published);
+        // the _mta-sts TXT record is in the zone file but served only from scenario 13 on
+        if (sts) mtaStsRecord = text.split('\n').find((l) => l.startsWith(`_mta-sts.${h.domain}.`)) ?? '';
+        zones.push(text);
+        // RFC 2308 §5: negative answers for icloud.test live 1 s (min of SOA TTL and MINIMUM)
+        if (sts) zones.push(`${h.domain}. 60 IN SOA ns.${h.domain}. hostmaster.${h.domain}. 1 3600 600 86400 1\n`);
       } finally {
         await store.close();
       }
-      ca.push((await loadTls({ dataDir: hostDir, hostname: `mx.${h.domain}` })).cert);
+      ca.push((await loadTls({ dataDir: hostDir, hostname: `mx.${h.domain}`, ...(labMtaSts(h) ? { altNames: [`mta-sts.${h.domain}`] } : {}) })).cert);
     }
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
@@ -176,7 +203,7 @@ async function prepare(): Promise<Prepared> {
   writeFileSync(zoneFile, zoneText);
   const caFile = join(dir, 'lab-ca.pem');
   writeFileSync(caFile, ca.join(''));
-  return { dir, runId: randomBytes(3).toString('hex'), users, zoneText, zoneFile, caFile, ca };
+  return { dir, runId: randomBytes(3).toString('hex'), users, zoneText, zoneFile, caFile, ca, mtaStsRecord };
 }
 
 /** A port that was free a moment ago on `host` (bound, then released). */
@@ -218,9 +245,13 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
 async function bringUp(p: Prepared, ports: 'lab' | 'free', opts: LabOptions): Promise<Lab> {
   const started: Array<{ close(): Promise<void> }> = [];
   const mxPort = new Map<string, number>();
+  const httpsPort = new Map<string, number>();
   try {
     for (const h of HOSTS) mxPort.set(h.name, ports === 'lab' ? MX_PORT : await freePort(h.ip));
-    const dnsServer: DnsServer = await startDnsServer({ zone: parsedZone(p.zoneText), listen: [{ host: DNS_IP, port: ports === 'lab' ? DNS_PORT : 0 }] });
+    for (const h of HOSTS) httpsPort.set(h.name, ports === 'lab' ? HTTPS_PORT : await freePort(h.ip));
+    // until scenario 13, the lab DNS serves the zone without icloud.test's _mta-sts record
+    const initialZone = p.zoneText.split('\n').filter((l) => !p.mtaStsRecord || l !== p.mtaStsRecord).join('\n');
+    const dnsServer: DnsServer = await startDnsServer({ zone: parsedZone(initialZone), listen: [{ host: DNS_IP, port: ports === 'lab' ? DNS_PORT : 0 }] });
     started.push(dnsServer);
     const dns = { host: DNS_IP, port: dnsServer.addresses[0]!.port };
     const icloud = HOSTS.find((h) => h.name === 'icloud')!;
@@ -231,7 +262,7 @@ async function bringUp(p: Prepared, ports: 'lab' | 'free', opts: LabOptions): Pr
     const hosts: LabHost[] = [];
     for (const h of HOSTS) {
       const hostDir = join(p.dir, h.name);
-      const raw = hostConfig(h, { dir: hostDir, caFile: p.caFile, dns, mxPort, wirePort: wireAt.port, ports, teaching: opts.teaching ?? false });
+      const raw = hostConfig(h, { dir: hostDir, caFile: p.caFile, dns, mxPort, httpsPort, wirePort: wireAt.port, ports, teaching: opts.teaching ?? false });
       // the host's configuration as a file, so the CLI works on a kept lab (--config DIR/NAME.toml)
       const configFile = join(p.dir, `${h.name}.toml`);
       writeFileSync(configFile, `# mailwarden lab host ${h.name} (${h.domain})\n${stringifyToml(raw)}\n`);
@@ -272,6 +303,10 @@ async function bringUp(p: Prepared, ports: 'lab' | 'free', opts: LabOptions): Pr
       caFile: p.caFile,
       ca: p.ca,
       wire,
+      mtaStsRecord: p.mtaStsRecord,
+      publishMtaSts() {
+        dnsServer.setZone(parsedZone(p.zoneText));
+      },
       resolver,
       ports,
       teaching: opts.teaching ?? false,
@@ -294,6 +329,7 @@ interface HostConfigInput {
   caFile: string;
   dns: { host: string; port: number };
   mxPort: ReadonlyMap<string, number>;
+  httpsPort: ReadonlyMap<string, number>;
   wirePort: number;
   ports: 'lab' | 'free';
   teaching: boolean;
@@ -308,7 +344,10 @@ function hostConfig(h: HostSpec, c: HostConfigInput): Record<string, unknown> {
   for (const other of HOSTS) portMap[other.ip] = c.mxPort.get(other.name)!;
   if (h.name === 'gmail') portMap[icloud.ip] = c.wirePort;
   const listen: Record<string, string[]> = {};
-  for (const [name, port] of Object.entries(LAB_PORTS)) listen[name] = [`${h.ip}:${name === 'mx' ? c.mxPort.get(h.name)! : c.ports === 'lab' ? port : 0}`];
+  for (const [name, port] of Object.entries(LAB_PORTS)) listen[name] = [`${h.ip}:${name === 'mx' ? c.mxPort.get(h.name)! : name === 'https' ? c.httpsPort.get(h.name)! : c.ports === 'lab' ? port : 0}`];
+  // MTA-STS policy hosts (mta-sts.<domain>) resolve to each host's address; its HTTPS port is here
+  const stsPortMap: Record<string, number> = {};
+  for (const other of HOSTS) stsPortMap[other.ip] = c.httpsPort.get(other.name)!;
   return {
     hostname: `mx.${h.domain}`,
     data_dir: c.dir,
@@ -325,7 +364,10 @@ function hostConfig(h: HostSpec, c: HostConfigInput): Record<string, unknown> {
       command_timeout: '15s',
       delay_warning_after: '0',
       tls_ca_file: c.caFile, // the lab servers' certificates: relays between them verify
+      mta_sts_port_map: stsPortMap,
     },
+    // icloud.test serves an MTA-STS policy in mode enforce (scenario 13); the others publish none
+    mta_sts: { mode: labMtaSts(h) ? 'enforce' : 'none' },
     // reports only when a scenario (or `dmarc send-reports`) asks
     dmarc: { report_interval: '0' },
     // icloud.test believes lists.test's ARC seals (scenario 10); none.test does not

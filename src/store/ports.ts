@@ -383,6 +383,8 @@ export interface Store extends DirectoryStore, MessageStore, QueueStore {
   readonly lists: ListStore;
   /** Who each user has exchanged mail with (the first-contact phishing signal, docs/phishing.md). */
   readonly correspondents: CorrespondentStore;
+  /** Cached MTA-STS policies of recipient domains (RFC 8461 §3.3, docs/outbound.md). */
+  readonly mtaSts: MtaStsPolicyStore;
   close(): Promise<void>;
 }
 
@@ -541,6 +543,29 @@ export interface CorrespondentStore {
   knownToAny(userIds: readonly number[], address: string): Promise<boolean>;
   /** A user's correspondents, most recent first, at most `limit`. */
   list(userId: number, limit: number): Promise<Array<{ address: string; firstAt: number; lastAt: number; count: number }>>;
+}
+
+/** One cached MTA-STS policy (RFC 8461 §3.3): the text as fetched, for the TXT id it was fetched for. */
+export interface MtaStsCachedPolicy {
+  /** Recipient domain, lower case. */
+  domain: string;
+  /** The id= of the `_mta-sts` TXT record when the policy was fetched (RFC 8461 §3.1). */
+  id: string;
+  /** The policy file text (parsed again on use, standards/mtasts/policy.ts). */
+  policy: string;
+  fetchedAt: number;
+  /** fetchedAt + max_age (ms since the epoch): not used after this (RFC 8461 §3.3). */
+  expiresAt: number;
+}
+
+/** The MTA-STS policy cache, keyed by recipient domain. */
+export interface MtaStsPolicyStore {
+  get(domain: string): Promise<MtaStsCachedPolicy | null>;
+  /** Inserts or replaces the domain's policy, durably. */
+  put(p: MtaStsCachedPolicy): Promise<void>;
+  delete(domain: string): Promise<boolean>;
+  /** All cached policies, by domain. */
+  list(): Promise<MtaStsCachedPolicy[]>;
 }
 
 /** A uniqueness or reference conflict the caller can explain to the user. */

@@ -15,7 +15,8 @@ export interface TlsMaterial {
   fingerprint256: string;
 }
 
-export async function generateSelfSigned(hostname: string, days = 825): Promise<{ cert: string; key: string }> {
+/** `altNames`: more DNS names for the SAN (e.g. mta-sts.<domain> for the MTA-STS policy host). */
+export async function generateSelfSigned(hostname: string, days = 825, altNames: readonly string[] = []): Promise<{ cert: string; key: string }> {
   // Loaded on demand: @peculiar/x509's dependency injection needs the reflect-metadata polyfill first.
   await import('reflect-metadata');
   const x509 = await import('@peculiar/x509');
@@ -36,6 +37,7 @@ export async function generateSelfSigned(hostname: string, days = 825): Promise<
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
       new x509.SubjectAlternativeNameExtension([
         { type: 'dns', value: hostname },
+        ...altNames.map((value) => ({ type: 'dns' as const, value })),
         { type: 'dns', value: 'localhost' },
         { type: 'ip', value: '127.0.0.1' },
         { type: 'ip', value: '::1' },
@@ -48,7 +50,7 @@ export async function generateSelfSigned(hostname: string, days = 825): Promise<
 }
 
 /** Loads configured files, or the generated self-signed pair (creating it on first start). */
-export async function loadTls(opts: { cert?: string; key?: string; dataDir: string; hostname: string }): Promise<TlsMaterial> {
+export async function loadTls(opts: { cert?: string; key?: string; dataDir: string; hostname: string; altNames?: readonly string[] }): Promise<TlsMaterial> {
   if (opts.cert && opts.key) {
     const cert = readFileSync(opts.cert, 'utf8');
     return { cert, key: readFileSync(opts.key, 'utf8'), source: opts.cert, fingerprint256: new X509Certificate(cert).fingerprint256 };
@@ -58,7 +60,7 @@ export async function loadTls(opts: { cert?: string; key?: string; dataDir: stri
   const keyPath = join(dir, 'selfsigned.key');
   if (!existsSync(certPath) || !existsSync(keyPath)) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const pair = await generateSelfSigned(opts.hostname);
+    const pair = await generateSelfSigned(opts.hostname, 825, opts.altNames ?? []);
     writeFileSync(keyPath, pair.key, { mode: 0o600 });
     writeFileSync(certPath, pair.cert, { mode: 0o644 });
   }

@@ -3,6 +3,9 @@
  * unsubscribe endpoint (RFC 8058). A GET shows a page with a button and changes nothing (link
  * scanners and previews fetch URLs, RFC 8058 §3.2); the POST unsubscribes — from the mail
  * client's one-click (body "List-Unsubscribe=One-Click") or from that page's form.
+ *
+ * And our MTA-STS policy (RFC 8461 §3.3): GET /.well-known/mta-sts.txt with the Host
+ * `mta-sts.<one of our domains>` answers the policy as text/plain; any other host gets 404.
  */
 import { Hono } from 'hono';
 import type { Store } from '../store/ports.ts';
@@ -14,6 +17,8 @@ export interface WebDeps {
   /** The key of the unsubscribe links (lists/unsubscribe.ts). */
   unsubscribeSecret: Buffer;
   logger: Logger;
+  /** The MTA-STS policy file text we publish (standards/mtasts/policy.ts); absent: mode none. */
+  mtaStsPolicy?: string;
 }
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -50,6 +55,14 @@ export function webApp(deps: WebDeps): Hono {
     const removed = list ? await deps.store.lists.removeMember(list.id, p.member) : false;
     deps.logger.info({ list: p.list, member: p.member, removed }, 'list: one-click unsubscribe');
     return c.text(removed ? `${p.member} is unsubscribed from ${p.list}\n` : `${p.member} is not subscribed to ${p.list}\n`);
+  });
+
+  app.get('/.well-known/mta-sts.txt', async (c) => {
+    // RFC 8461 §3.3: the policy host is mta-sts.<Policy Domain>; the Host header names it.
+    const host = (c.req.header('host') ?? '').toLowerCase().replace(/:\d+$/, '').replace(/\.$/, '');
+    const domain = host.startsWith('mta-sts.') ? host.slice('mta-sts.'.length) : '';
+    if (!deps.mtaStsPolicy || !domain || !(await deps.store.getDomain(domain))) return c.text('not found\n', 404);
+    return c.body(deps.mtaStsPolicy, 200, { 'Content-Type': 'text/plain; charset=utf-8' });
   });
 
   app.notFound((c) => c.text('not found\n', 404));

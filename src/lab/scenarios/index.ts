@@ -8,7 +8,7 @@ import { displayName, lookalike } from './phishing.ts';
 import { openRelay } from './open-relay.ts';
 import { passwordGuessing } from './password-guessing.ts';
 import { plaintextAuth } from './plaintext-auth.ts';
-import { mtaSts } from './not-built.ts';
+import { mtaSts } from './mta-sts.ts';
 import { spamAttachments } from './spam-attachments.ts';
 import { mailingListArc } from './mailing-list.ts';
 import { dkimTamper } from './dkim-tamper.ts';

@@ -12,6 +12,7 @@ import { dmarcIncomingContract } from './dmarc-incoming.ts';
 import { listsContract } from './lists.ts';
 import { correspondentsContract } from './correspondents.ts';
 import { vanishedContract } from './vanished.ts';
+import { mtaStsContract } from './mtasts.ts';
 
 export interface EngineFactory {
   /** A fresh, empty store; `reopen` opens the same data again (persistence checks). */
@@ -25,6 +26,7 @@ export function storeContract(engine: string, factory: EngineFactory): void {
   listsContract(engine, factory);
   correspondentsContract(engine, factory);
   vanishedContract(engine, factory);
+  mtaStsContract(engine, factory);
   test(`[${engine}] domains: add, get, list, conflicts, delete`, async () => {
     const { store } = await factory.create();
     await store.addDomain('b.test');

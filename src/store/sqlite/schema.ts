@@ -289,4 +289,16 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE mailboxes ADD COLUMN vanished_floor INTEGER NOT NULL DEFAULT 0;
   UPDATE mailboxes SET vanished_floor = highest_modseq;
   `,
+  // 11: the MTA-STS policy cache (RFC 8461 §3.3, §5.1; store/sqlite/mtasts.ts, docs/outbound.md):
+  // one row per recipient domain with the policy text as fetched, the TXT record's id it was
+  // fetched for, and when it expires (fetched_at + max_age).
+  `
+  CREATE TABLE mta_sts_policies (
+    domain TEXT PRIMARY KEY,
+    policy_id TEXT NOT NULL,
+    policy TEXT NOT NULL,
+    fetched_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -32,6 +32,7 @@ import { SqliteImap } from './imap.ts';
 import { SqliteJunkStore } from './junk.ts';
 import { SqliteDmarcStore } from './dmarc.ts';
 import { SqliteCorrespondents } from './correspondents.ts';
+import { SqliteMtaSts } from './mtasts.ts';
 import { SqliteDmarcIncoming } from './dmarc-incoming.ts';
 import { SqliteListStore } from './lists.ts';
 import type { CopyResult, FlagAction, FlagUpdateResult, MailboxCounts, MessageRow, UidRange } from '../ports.ts';
@@ -472,6 +473,14 @@ export class SqliteStore implements Store {
   get correspondents(): SqliteCorrespondents {
     this.correspondentOps ??= new SqliteCorrespondents({ q: (sql) => this.q(sql), tx: (fn) => this.tx(fn) });
     return this.correspondentOps;
+  }
+
+  // ---- the MTA-STS policy cache (SQL in mtasts.ts) -------------------------------------------
+
+  private mtaStsOps: SqliteMtaSts | null = null;
+  get mtaSts(): SqliteMtaSts {
+    this.mtaStsOps ??= new SqliteMtaSts((sql) => this.q(sql));
+    return this.mtaStsOps;
   }
 
   // ---- IMAP (the SQL lives in imap.ts) ------------------------------------------------------

@@ -9,8 +9,8 @@ import { crc32, deflateRawSync } from 'node:zlib';
 export interface SampleEntry {
   name: string;
   data: Buffer | string;
-  /** 0 stored, 8 deflated (default). */
-  method?: 0 | 8;
+  /** 0 stored, 8 deflated (default); any other method number labels data stored as given (e.g. 12, bzip2, to test refusals). */
+  method?: number;
   /** Sets general purpose bit 0 (the data is stored as given: a sample, not real encryption). */
   encrypted?: boolean;
 }

@@ -9,11 +9,12 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { RawSmtp } from '../helpers/smtp-client.ts';
 import { addAlias } from '../../src/directory/accounts.ts';
 import { GOOGLE_STYLE, YAHOO_MICROSOFT_STYLE } from '../../src/standards/dmarc/report-samples.ts';
+import { zip } from '../../src/attachments/samples.ts';
 
 const BIN = new URL('../../bin/mailwarden', import.meta.url).pathname;
 
@@ -75,33 +76,7 @@ async function send(mailFrom: string, rcpt: string, data: string): Promise<numbe
 }
 
 /** A one-entry ZIP archive (APPNOTE §4.3), deflated. */
-function zipOne(name: string, data: Buffer): Buffer {
-  const body = deflateRawSync(data);
-  const n = Buffer.from(name);
-  const local = Buffer.alloc(30);
-  local.writeUInt32LE(0x04034b50, 0);
-  local.writeUInt16LE(20, 4);
-  local.writeUInt16LE(8, 8);
-  local.writeUInt32LE(crc32(data), 14);
-  local.writeUInt32LE(body.length, 18);
-  local.writeUInt32LE(data.length, 22);
-  local.writeUInt16LE(n.length, 26);
-  const central = Buffer.alloc(46);
-  central.writeUInt32LE(0x02014b50, 0);
-  central.writeUInt16LE(20, 6);
-  central.writeUInt16LE(8, 10);
-  central.writeUInt32LE(crc32(data), 16);
-  central.writeUInt32LE(body.length, 20);
-  central.writeUInt32LE(data.length, 24);
-  central.writeUInt16LE(n.length, 28);
-  const eocd = Buffer.alloc(22);
-  eocd.writeUInt32LE(0x06054b50, 0);
-  eocd.writeUInt16LE(1, 8);
-  eocd.writeUInt16LE(1, 10);
-  eocd.writeUInt32LE(46 + n.length, 12);
-  eocd.writeUInt32LE(30 + n.length + body.length, 16);
-  return Buffer.concat([local, n, body, central, n, eocd]);
-}
+const zipOne = (name: string, data: Buffer): Buffer => zip([{ name, data }]);
 
 type Listed = { id: number; status: string; reason: string | null; reporter: string | null; reportId: string | null; domain: string | null; begin: string | null; end: string | null; messages: number; dmarcPass: number; dmarcFail: number; disposition: Record<string, number>; part: string; carrierDmarc: string | null; recipients: string[] };
 

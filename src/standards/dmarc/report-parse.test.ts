@@ -6,12 +6,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import { buildAggregateReport, buildReportMessage, type ReportEvaluation } from './report.ts';
 import { parseAggregateReport, summarizeRows } from './report-parse.ts';
 import { DEFAULT_ARCHIVE_LIMITS, InflateBudget, openReportAttachment, readZipDirectory, sniffContainer } from './report-archive.ts';
 import { extractAggregateReports } from './report-message.ts';
 import { DMARCBIS_PREFIXED, GOOGLE_STYLE, YAHOO_MICROSOFT_STYLE } from './report-samples.ts';
+import { zip as sampleZip } from '../../attachments/samples.ts';
 
 const ev = (ip: string, extra: Partial<ReportEvaluation> = {}): ReportEvaluation => ({
   sourceIp: ip,
@@ -149,49 +150,8 @@ test('summaries add up per disposition', () => {
 
 type ZipItem = { name: string; data: Buffer; method?: 0 | 8 | 12; flags?: number };
 
-/** A minimal ZIP writer (APPNOTE §4.3) for the tests: local headers, central directory, EOCD. */
-function zip(items: ZipItem[]): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const it of items) {
-    const method = it.method ?? 8;
-    const body = method === 8 ? deflateRawSync(it.data) : it.data;
-    const name = Buffer.from(it.name);
-    const crc = crc32(it.data);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(it.flags ?? 0, 6);
-    local.writeUInt16LE(method, 8);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(it.data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(it.flags ?? 0, 8);
-    central.writeUInt16LE(method, 10);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(body.length, 20);
-    central.writeUInt32LE(it.data.length, 24);
-    central.writeUInt16LE(name.length, 28);
-    central.writeUInt32LE(offset, 42);
-    locals.push(local, name, body);
-    centrals.push(central, name);
-    offset += 30 + name.length + body.length;
-  }
-  const cd = Buffer.concat(centrals);
-  const eocd = Buffer.alloc(22);
-  eocd.writeUInt32LE(0x06054b50, 0);
-  eocd.writeUInt16LE(items.length, 8);
-  eocd.writeUInt16LE(items.length, 10);
-  eocd.writeUInt32LE(cd.length, 12);
-  eocd.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, cd, eocd]);
-}
+/** A ZIP archive (the attachment tests' sample writer); `flags: 1` marks an entry encrypted. */
+const zip = (items: ZipItem[]): Buffer => sampleZip(items.map((it) => ({ name: it.name, data: it.data, method: it.method ?? 8, encrypted: ((it.flags ?? 0) & 1) === 1 })));
 
 const budget = (n = DEFAULT_ARCHIVE_LIMITS.maxInflatedBytes) => new InflateBudget(n);
 

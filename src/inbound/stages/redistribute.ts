@@ -81,8 +81,15 @@ export async function redistributeStage(o: RedistributeOptions, ctx: SessionCont
   const fields = parseHeaderSection(end < 0 ? message : message.subarray(0, end)).fields;
   const chain: ArcChainStatus = input.verdicts?.arc.chain ?? (o.resolver && getFields(fields, 'ARC-Seal').length ? (await validateArc(message, o.resolver)).chain : 'none');
   const aar = ctx.user ? `${o.authservId}; auth=pass smtp.auth=${ctx.user.address}` : collectAuthResults(message, o.authservId);
+  // one key lookup per domain for the whole message (a list signs and seals a copy per member)
+  const keyCache = new Map<string, Promise<SigningKey[]>>();
+  const keysFor = (domain: string): Promise<SigningKey[]> => {
+    let k = keyCache.get(domain);
+    if (!k) keyCache.set(domain, (k = o.keysFor(domain)));
+    return k;
+  };
   const seal = async (domain: string, msg: Buffer): Promise<string> => {
-    const rsa = (await o.keysFor(domain)).find((k) => k.algorithm === 'rsa-sha256');
+    const rsa = (await keysFor(domain)).find((k) => k.algorithm === 'rsa-sha256');
     if (!rsa) {
       o.logger.warn({ session: ctx.id, domain }, 'redistribute: no RSA key to ARC-seal with; sent without a seal');
       return '';
@@ -113,7 +120,7 @@ export async function redistributeStage(o: RedistributeOptions, ctx: SessionCont
     for (const l of lists) {
       const list = await o.store.lists.get(l.address);
       if (!list) continue; // deleted between RCPT and now: nothing to distribute
-      const v = await distributeList(o, ctx, tx, input, fields, list, seal);
+      const v = await distributeList({ ...o, keysFor }, ctx, tx, input, fields, list, seal);
       if (v.kind !== 'continue') return v;
       copies.push(...v.value);
       summary.lists = [...((summary.lists as string[]) ?? []), `${list.address}:${v.value.length}`];

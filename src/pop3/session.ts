@@ -25,6 +25,7 @@ import { Pop3Auth, type AuthResult, type Pop3AuthDeps } from './auth.ts';
 import { Maildrop, type MaildropLocks } from './maildrop.ts';
 import { runTransaction, type Pop3Output, type TransactionCommand } from './transaction.ts';
 import { writeDrained } from '../lib/backpressure.ts';
+import { InputPump } from '../lib/input-pump.ts';
 
 export interface Pop3SessionOptions {
   hostname: string;
@@ -51,7 +52,6 @@ export class Pop3Session {
   private readonly auth: Pop3Auth;
   private state: State = 'authorization';
   private tls: { protocol: string; cipher: string } | null = null;
-  private processing = false;
   private stopping = false;
   private errors = 0;
   /** The name given with USER, waiting for PASS. */
@@ -140,7 +140,7 @@ export class Pop3Session {
   /** Server shutdown: an idle session is told now; a busy one finishes its command first. Nothing is deleted. */
   shutdown(): void {
     this.stopping = true;
-    if (!this.processing) this.closeForShutdown();
+    if (!this.pump.busy) this.closeForShutdown();
   }
 
   private closeForShutdown(): void {
@@ -182,29 +182,27 @@ export class Pop3Session {
   private onData(chunk: Buffer): void {
     if (this.state === 'closed' || this.state === 'tls') return;
     this.framer.push(chunk);
-    if (this.framer.pending > INPUT_HIGH_WATER) this.socket.pause();
-    void this.kick();
+    this.pump.fed();
   }
 
-  private async kick(): Promise<void> {
-    if (this.processing) return;
-    this.processing = true;
-    this.socket.cork();
-    try {
-      while (this.state !== 'closed' && this.state !== 'tls' && (await this.step()));
-    } catch (e) {
-      this.log.error({ err: e }, 'pop3 session failure');
-      await this.reply(replies.localError());
-      this.close();
-    } finally {
-      this.processing = false;
-      if (this.stopping) this.closeForShutdown();
-      if (!this.socket.destroyed) {
-        this.socket.uncork();
-        if (this.framer.pending <= INPUT_HIGH_WATER && this.state !== 'closed') this.socket.resume();
-      }
-    }
-  }
+  private readonly pump = new InputPump(
+    {
+      socket: () => this.socket,
+      accepting: () => this.state !== 'closed' && this.state !== 'tls',
+      readable: () => this.state !== 'closed',
+      pending: () => this.framer.pending,
+      step: () => this.step(),
+      failed: async (e) => {
+        this.log.error({ err: e }, 'pop3 session failure');
+        await this.reply(replies.localError());
+        this.close();
+      },
+      settled: () => {
+        if (this.stopping) this.closeForShutdown();
+      },
+    },
+    INPUT_HIGH_WATER,
+  );
 
   /** Handles one line; false when more bytes are needed. */
   private async step(): Promise<boolean> {

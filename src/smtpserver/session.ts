@@ -22,6 +22,7 @@ import type { ListenerMode, SessionContext, Transaction } from '../inbound/types
 import type { Config } from '../config/schema.ts';
 import { SmtpAuth, type AuthDeps } from './auth.ts';
 import type { RecentLogins } from '../directory/recent-logins.ts';
+import { InputPump } from '../lib/input-pump.ts';
 
 export interface SessionOptions {
   mode: ListenerMode;
@@ -54,7 +55,6 @@ export class SmtpSession {
   readonly ctx: SessionContext;
   private state: State = 'command';
   private buf: Buffer = Buffer.alloc(0);
-  private processing = false;
   private discardingLine = false;
   private errors = 0;
   private tx: (Transaction & { rcptAttempts: number }) | null = null;
@@ -163,7 +163,7 @@ export class SmtpSession {
   /** Server shutdown: an idle session is told 421 now; a busy one finishes its command first. */
   shutdown(): void {
     this.stopping = true;
-    if (!this.processing && this.state !== 'data') this.closeWith421();
+    if (!this.pump.busy && this.state !== 'data') this.closeWith421();
   }
 
   private closeWith421(): void {
@@ -193,29 +193,27 @@ export class SmtpSession {
     if (this.state === 'closed' || this.state === 'tls') return;
     this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
     if (!this.greeted) return; // judged in greet()
-    if (this.buf.length > INPUT_HIGH_WATER) this.socket.pause();
-    void this.kick();
+    this.pump.fed();
   }
 
-  private async kick(): Promise<void> {
-    if (this.processing) return;
-    this.processing = true;
-    this.socket.cork();
-    try {
-      while (this.state !== 'closed' && this.state !== 'tls' && (await this.step()));
-    } catch (e) {
-      this.log.error({ err: e }, 'session failure');
-      this.reply(replies.localError());
-      this.close();
-    } finally {
-      this.processing = false;
-      if (this.stopping && this.state === 'command') this.closeWith421();
-      if (!this.socket.destroyed) {
-        this.socket.uncork();
-        if (this.buf.length <= INPUT_HIGH_WATER && this.state !== 'closed') this.socket.resume();
-      }
-    }
-  }
+  private readonly pump = new InputPump(
+    {
+      socket: () => this.socket,
+      accepting: () => this.state !== 'closed' && this.state !== 'tls',
+      readable: () => this.state !== 'closed',
+      pending: () => this.buf.length,
+      step: () => this.step(),
+      failed: (e) => {
+        this.log.error({ err: e }, 'session failure');
+        this.reply(replies.localError());
+        this.close();
+      },
+      settled: () => {
+        if (this.stopping && this.state === 'command') this.closeWith421();
+      },
+    },
+    INPUT_HIGH_WATER,
+  );
 
   /** Consumes one unit of input; false when more bytes are needed. */
   private async step(): Promise<boolean> {

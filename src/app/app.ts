@@ -31,6 +31,7 @@ import { loadSecret } from '../lib/secret.ts';
 import { publishedPolicy } from '../standards/dmarc/policy.ts';
 import { webApp } from '../web/app.ts';
 import { publishedMtaSts } from './mtasts.ts';
+import { scheduleTlsReports, tlsReportDeps } from './tlsrpt-reports.ts';
 import { WebServer } from '../web/server.ts';
 
 export function openStore(config: Config): Store {
@@ -169,6 +170,8 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     logger.info({ port: config.outbound.port }, 'queue runner started');
   }
   // DMARC aggregate reports every [dmarc] report_interval (RFC 7489 §7.2)
+  // SMTP TLS reports every [tlsrpt] report_interval (RFC 8460)
+  const tlsReports = scheduleTlsReports(tlsReportDeps({ config, store, resolver, directory, logger, onQueued: () => queue.wake() }), config.tlsrpt.enabled ? durationMs(config.tlsrpt.report_interval) : 0);
   const dmarcReports = scheduleDmarcReports(dmarcReportDeps({ config, store, resolver, directory, logger, onQueued: () => queue.wake() }), config.dmarc.enabled ? durationMs(config.dmarc.report_interval) : 0);
   return {
     config,
@@ -183,6 +186,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     async close() {
       await Promise.all([smtp.close(), pop3.close(), imap.close(), web.close()]);
       await dmarcReports.stop();
+      await tlsReports.stop();
       await queue.stop();
       await store.close();
     },

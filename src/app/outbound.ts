@@ -19,6 +19,7 @@ import type { SigningKey } from '../standards/dkim/sign.ts';
 import { mtaStsPolicyLookup } from '../delivery/mtasts.ts';
 import { fetchStsPolicy } from '../standards/mtasts/fetch.ts';
 import { hostAddresses } from '../delivery/mx.ts';
+import { tlsSessionSink } from '../delivery/tls-sessions.ts';
 
 export function resolverFromConfig(config: Config): Promise<Resolver> {
   const d = config.dns;
@@ -52,8 +53,11 @@ export function deliveryOptions(config: Config, sts?: { store: Store; resolver: 
           },
         })
       : undefined;
+  // RFC 8460: each session's TLS outcome is counted for the daily TLS reports ([tlsrpt]).
+  const tlsReport = config.tlsrpt.enabled && sts ? tlsSessionSink(sts.store) : undefined;
   return {
     ...(mtaSts ? { mtaSts } : {}),
+    ...(tlsReport ? { tlsReport } : {}),
     port: o.port,
     portMap: o.port_map,
     helo: o.helo || config.hostname,

@@ -249,6 +249,16 @@ export const dmarcSchema = z
   .prefault({})
   .describe('Inbound sender authentication (RFC 7208 SPF, RFC 6376 DKIM, RFC 7489 DMARC). See docs/standards.md.');
 
+export const tlsrptSchema = z
+  .object({
+    enabled: z.boolean().default(true).describe('Count the TLS outcome of every outbound SMTP session per recipient domain (success, or the RFC 8460 §4.3 failure: starttls-not-supported, certificate-host-mismatch, certificate-expired, certificate-not-trusted, validation-failure) with the MTA-STS policy applied, and send the reports. false: nothing is counted or sent.'),
+    report_interval: duration('How often SMTP TLS reports (RFC 8460) of our outbound TLS sessions are sent to each recipient domain that publishes a `_smtp._tls.<domain>` TXT record with a rua=mailto: address (https: rua is not supported); also `mailwarden tlsrpt send-reports`. "0": never on a schedule (sessions are still counted while `enabled`; send them with the command).', '24h'),
+    report_from: z.string().regex(/^$|^[^@\s]+@[^@\s]+$/, 'must be an e-mail address').default('').describe('From (and envelope sender) of the TLS reports we send. Empty: postmaster@ the domain of `hostname` (its Organizational Domain). Reports are DKIM-signed when that domain is one of ours.'),
+  })
+  .strict()
+  .prefault({})
+  .describe('SMTP TLS Reporting (RFC 8460), sending side: daily reports to recipient domains about the TLS of our deliveries to them. See docs/outbound.md "TLS reporting".');
+
 export const arcSchema = z
   .object({
     trusted_sealers: z.array(z.string()).default([]).describe('ARC sealer domains (d= of ARC-Seal) trusted to vouch for mail they forwarded: when DMARC fails but such a sealer\'s valid chain says the original passed, the message is delivered (RFC 8617 §7.2).'),
@@ -356,6 +366,7 @@ export const configSchema = z
     outbound: outboundSchema,
     mta_sts: mtaStsSchema,
     dmarc: dmarcSchema,
+    tlsrpt: tlsrptSchema,
     arc: arcSchema,
     spam: spamSchema,
     phishing: phishingSchema,

@@ -14,6 +14,11 @@
  * STARTTLS with a certificate valid for its name (§4.2) or it is not used; when no host passes,
  * the messages are deferred (never bounced, §5) with a reply that names MTA-STS. Mode `testing`
  * delivers as without a policy and logs what enforce would have refused.
+ *
+ * SMTP TLS reporting (RFC 8460): each session's TLS outcome — success, or the §4.3 result type of
+ * the failure — is handed to `tlsReport` with the policy applied (app/tlsrpt-reports.ts counts
+ * them for the daily report). Under an MTA-STS policy success means a verified certificate;
+ * without one, any negotiated TLS is a success and no STARTTLS is starttls-not-supported.
  */
 import type { Logger } from '../lib/logger.ts';
 import type { Resolver } from '../dns/resolver.ts';
@@ -23,6 +28,7 @@ import { hostAddresses, resolveRoute } from './mx.ts';
 import { SmtpSession, type SessionOptions } from './smtp-client.ts';
 import { mxAllowed } from '../standards/mtasts/match.ts';
 import type { AppliedPolicy, PolicyLookup } from './mtasts.ts';
+import { failureTypeOf, type SessionResult } from '../standards/tlsrpt/report.ts';
 
 export type { DeliveryAgent, OutboundMessage, ResultSink };
 
@@ -40,6 +46,29 @@ export interface DeliveryOptions {
   sourceAddress?: string;
   /** MTA-STS policy lookup (RFC 8461); absent: MTA-STS is off ([outbound] mta_sts = false). */
   mtaSts?: PolicyLookup;
+  /** Where each session's TLS outcome goes (RFC 8460 reporting); absent: not recorded. */
+  tlsReport?: TlsSessionSink;
+}
+
+/** One outbound session's TLS outcome for SMTP TLS reporting (RFC 8460 §4.3). */
+export interface TlsSessionOutcome {
+  domain: string;
+  /** The MTA-STS policy applied (mode testing or enforce), or null: no-policy-found. */
+  policy: AppliedPolicy | null;
+  mxHost: string;
+  ip: string;
+  result: SessionResult;
+}
+export type TlsSessionSink = (o: TlsSessionOutcome) => Promise<void>;
+
+/** Hands the outcome on; a failure to record it is logged and never stops the delivery. */
+async function reportTls(opts: DeliveryOptions, logger: Logger, o: TlsSessionOutcome): Promise<void> {
+  if (!opts.tlsReport) return;
+  try {
+    await opts.tlsReport(o);
+  } catch (err) {
+    logger.error({ err, domain: o.domain, host: o.mxHost }, 'delivery: TLS report outcome not recorded');
+  }
 }
 
 /** The MTA-STS policy for this attempt, or null (none, mode none, or MTA-STS off). */
@@ -112,11 +141,15 @@ export async function deliverToDomain(resolver: Resolver, opts: DeliveryOptions,
         open = await SmtpSession.open(so, true);
       }
       if (open.kind === 'error') {
+        // RFC 8460 §4.3.1: a failed TLS handshake is a negotiation failure.
+        if (open.tlsFailed) await reportTls(opts, logger, { domain, policy: sts, mxHost: host.name, ip, result: failureTypeOf('handshake', null) });
         logger.info({ domain, host: host.name, ip, reply: open.reply }, 'delivery: host not usable');
         last = { reply: `${host.name}[${ip}]: ${open.reply}`, statusCode: open.statusCode, remoteMta: host.name };
         continue;
       }
       const session = open.session;
+      const tlsOk = sts ? session.tls === 'verified' : session.tls !== 'none';
+      await reportTls(opts, logger, { domain, policy: sts, mxHost: host.name, ip, result: tlsOk ? 'success' : failureTypeOf(session.tls === 'none' ? 'none' : 'unverified', session.tlsError) });
       if (sts && session.tls !== 'verified') {
         // RFC 8461 §4.2: STARTTLS with a certificate valid for the MX host name.
         const why = session.tls === 'none' ? `STARTTLS not offered by ${host.name}[${ip}]` : `certificate of ${host.name}[${ip}] not valid for it (${session.tlsError ?? 'unverified'})`;

@@ -2,7 +2,8 @@
  * The DNS records an operator publishes for a mail domain: MX (RFC 5321 §5.1), SPF (RFC 7208
  * §3), the DKIM key records (RFC 6376 §3.6.1, RFC 8463 §4.2), DMARC (RFC 7489 §6.3) with
  * aggregate reports to postmaster, and MTA-STS (RFC 8461 §3.1: the `_mta-sts` TXT record and the
- * address of the policy host `mta-sts.<domain>`) when a policy is published; in zone-file form (RFC 1035 §5, which `mailwarden dns serve`
+ * address of the policy host `mta-sts.<domain>`) when a policy is published, and SMTP TLS
+ * Reporting (RFC 8460 §3: `_smtp._tls` with reports to postmaster); in zone-file form (RFC 1035 §5, which `mailwarden dns serve`
  * and our zone parser read back) and as data for JSON.
  *
  * Pure: the DKIM TXT values come in already built (standards/dkim/keys.ts); nothing is looked up.
@@ -80,6 +81,8 @@ export function recordsToPublish(input: PublishInput): Published {
   for (const k of input.dkim) txt(`${k.selector}._domainkey.${d}`, k.txt, `DKIM public key, selector ${k.selector} (RFC 6376 §3.6.1${k.txt.includes('k=ed25519') ? ', RFC 8463' : ''})`);
   const policy = input.dmarcPolicy ?? 'none';
   txt(`_dmarc.${d}`, `v=DMARC1; p=${policy}; rua=mailto:postmaster@${d}`, 'DMARC policy with aggregate reports to postmaster (RFC 7489 §6.3)');
+  // RFC 8460 §3: where senders send their reports about TLS to our MX (they arrive as mail).
+  txt(`_smtp._tls.${d}`, `v=TLSRPTv1; rua=mailto:postmaster@${d}`, 'SMTP TLS Reporting: senders report TLS trouble with our MX to postmaster (RFC 8460 §3)');
   if (input.mtaSts) {
     // RFC 8461 §3.1: the record that says a policy exists, and which version (id).
     txt(`_mta-sts.${d}`, `v=STSv1; id=${input.mtaSts.id}`, `MTA-STS: a policy (mode ${input.mtaSts.mode}) is served at https://mta-sts.${d}/.well-known/mta-sts.txt (RFC 8461 §3.1)`);

@@ -89,6 +89,8 @@ export interface IngestRequest {
   verdicts?: Record<string, unknown>;
   /** This message is a DMARC aggregate report of these evaluations: mark them reported in the same transaction (never reported twice). */
   dmarcReportOf?: number[];
+  /** This message is an SMTP TLS report (RFC 8460) of these session rows: mark them reported in the same transaction. */
+  tlsReportOf?: number[];
   /** Who the recipients exchanged mail with (first-contact phishing signal): recorded in the same transaction. */
   correspondents?: Array<{ userId: number; address: string }>;
 }
@@ -385,6 +387,8 @@ export interface Store extends DirectoryStore, MessageStore, QueueStore {
   readonly correspondents: CorrespondentStore;
   /** Cached MTA-STS policies of recipient domains (RFC 8461 §3.3, docs/outbound.md). */
   readonly mtaSts: MtaStsPolicyStore;
+  /** Counted outbound TLS sessions per recipient domain, for SMTP TLS reports (RFC 8460, docs/outbound.md). */
+  readonly tlsReports: TlsReportStore;
   close(): Promise<void>;
 }
 
@@ -566,6 +570,41 @@ export interface MtaStsPolicyStore {
   delete(domain: string): Promise<boolean>;
   /** All cached policies, by domain. */
   list(): Promise<MtaStsCachedPolicy[]>;
+}
+
+/** Outbound TLS sessions of one kind to one recipient domain on one UTC day (RFC 8460 §4.4). */
+export interface TlsSessionRecord {
+  /** Recipient (policy) domain, lower case. */
+  domain: string;
+  /** UTC day, YYYY-MM-DD. */
+  day: string;
+  policyType: 'sts' | 'no-policy-found';
+  /** The applied policy's lines (sts) or []. */
+  policyString: string[];
+  /** The policy's mx patterns (sts) or []. */
+  policyMx: string[];
+  /** The MX host connected to. */
+  mxHost: string;
+  receivingIp: string;
+  /** 'success' or an RFC 8460 §4.3 result type. */
+  result: string;
+}
+
+export interface StoredTlsSessions extends TlsSessionRecord {
+  id: number;
+  count: number;
+}
+
+/** Counted outbound TLS sessions, and which have been reported. */
+export interface TlsReportStore {
+  /** Adds `count` (default 1) sessions to the unreported row of this kind, durably. */
+  record(s: TlsSessionRecord, count?: number): Promise<void>;
+  /** Domains with unreported rows, by name. */
+  pendingDomains(): Promise<string[]>;
+  /** A domain's unreported rows, by day then id. */
+  pending(domain: string): Promise<StoredTlsSessions[]>;
+  /** Marks rows reported (also done by ingest with IngestRequest.tlsReportOf). */
+  markReported(ids: number[], at: number): Promise<void>;
 }
 
 /** A uniqueness or reference conflict the caller can explain to the user. */

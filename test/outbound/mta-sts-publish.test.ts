@@ -64,7 +64,7 @@ test('dns records: _mta-sts TXT with the id of the served text, mta-sts A/AAAA; 
   assert.equal(rec.record.id, p.id);
   assert.deepEqual(pub.records.filter((r) => r.name === 'mta-sts.example.test').map((r) => [r.type, r.value]), [['A', '192.0.2.25'], ['AAAA', '2001:db8::25']]);
   assert.ok(parseZone(formatZone(pub)).ok, 'still a valid zone');
-  assert.equal(pub.records.some((r) => r.name.startsWith('_smtp._tls')), false, 'no TLS-RPT record (not built)');
+  assert.deepEqual(pub.records.filter((r) => r.name.startsWith('_smtp._tls')).map((r) => r.value), ['v=TLSRPTv1; rua=mailto:postmaster@example.test'], 'the TLS-RPT record (RFC 8460 §3, docs/outbound.md "TLS reporting")');
   // the default: testing; none: no records at all
   const defaults = configSchema.parse({});
   assert.equal(defaults.mta_sts.mode, 'testing');

@@ -13,6 +13,7 @@ import { listsContract } from './lists.ts';
 import { correspondentsContract } from './correspondents.ts';
 import { vanishedContract } from './vanished.ts';
 import { mtaStsContract } from './mtasts.ts';
+import { tlsReportsContract } from './tlsrpt.ts';
 
 export interface EngineFactory {
   /** A fresh, empty store; `reopen` opens the same data again (persistence checks). */
@@ -27,6 +28,7 @@ export function storeContract(engine: string, factory: EngineFactory): void {
   correspondentsContract(engine, factory);
   vanishedContract(engine, factory);
   mtaStsContract(engine, factory);
+  tlsReportsContract(engine, factory);
   test(`[${engine}] domains: add, get, list, conflicts, delete`, async () => {
     const { store } = await factory.create();
     await store.addDomain('b.test');

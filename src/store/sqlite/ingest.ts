@@ -131,6 +131,8 @@ export class IngestCommitter {
     }
     // A DMARC aggregate report commits together with the note that its rows were reported.
     for (const id of req.dmarcReportOf ?? []) this.q('UPDATE dmarc_evaluations SET reported_at = ? WHERE id = ?').run(req.internalDate, id);
+    // An SMTP TLS report likewise (RFC 8460; app/tlsrpt-reports.ts).
+    for (const id of req.tlsReportOf ?? []) this.q('UPDATE tlsrpt_sessions SET reported_at = ? WHERE id = ?').run(req.internalDate, id);
     // Who the users exchanged mail with (first-contact signal), with the message, no fsync of its own.
     if (req.correspondents?.length) recordCorrespondents(this.q, req.correspondents, req.internalDate);
     return { blobId, messages, queueIds };

@@ -301,4 +301,24 @@ export const MIGRATIONS: readonly string[] = [
     expires_at INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  // 12: SMTP TLS reporting, sending side (RFC 8460; store/sqlite/tlsrpt.ts, docs/outbound.md):
+  // outbound TLS sessions counted per recipient domain, UTC day, applied policy, MX host, address
+  // and result ('success' or a §4.3 result type); reported_at is set in the transaction that
+  // queues the report (IngestRequest.tlsReportOf).
+  `
+  CREATE TABLE tlsrpt_sessions (
+    id INTEGER PRIMARY KEY,
+    domain TEXT NOT NULL,
+    day TEXT NOT NULL,
+    policy_type TEXT NOT NULL,
+    policy_string TEXT NOT NULL,
+    policy_mx TEXT NOT NULL,
+    mx_host TEXT NOT NULL,
+    receiving_ip TEXT NOT NULL,
+    result TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    reported_at INTEGER
+  );
+  CREATE UNIQUE INDEX tlsrpt_sessions_open ON tlsrpt_sessions (domain, day, policy_type, policy_string, policy_mx, mx_host, receiving_ip, result) WHERE reported_at IS NULL;
+  `,
 ];

@@ -33,6 +33,7 @@ import { SqliteJunkStore } from './junk.ts';
 import { SqliteDmarcStore } from './dmarc.ts';
 import { SqliteCorrespondents } from './correspondents.ts';
 import { SqliteMtaSts } from './mtasts.ts';
+import { SqliteTlsReports } from './tlsrpt.ts';
 import { SqliteDmarcIncoming } from './dmarc-incoming.ts';
 import { SqliteListStore } from './lists.ts';
 import type { CopyResult, FlagAction, FlagUpdateResult, MailboxCounts, MessageRow, UidRange } from '../ports.ts';
@@ -481,6 +482,14 @@ export class SqliteStore implements Store {
   get mtaSts(): SqliteMtaSts {
     this.mtaStsOps ??= new SqliteMtaSts((sql) => this.q(sql));
     return this.mtaStsOps;
+  }
+
+  // ---- SMTP TLS report sessions (SQL in tlsrpt.ts) -----------------------------------------
+
+  private tlsRptOps: SqliteTlsReports | null = null;
+  get tlsReports(): SqliteTlsReports {
+    this.tlsRptOps ??= new SqliteTlsReports({ q: (sql) => this.q(sql), tx: (fn) => this.tx(fn) });
+    return this.tlsRptOps;
   }
 
   // ---- IMAP (the SQL lives in imap.ts) ------------------------------------------------------

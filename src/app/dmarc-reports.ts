@@ -19,13 +19,14 @@ import type { Resolver } from '../dns/index.ts';
 import type { Directory } from '../directory/directory.ts';
 import type { Delivery, OutboundRecipient, Store, StoredDmarcEvaluation } from '../store/ports.ts';
 import type { SigningKey } from '../standards/dkim/sign.ts';
-import { dkimSign } from '../standards/dkim/sign.ts';
 import { organizationalDomain } from '../standards/orgdomain/orgdomain.ts';
 import { isDmarcRecord } from '../standards/dmarc/record.ts';
 import { buildAggregateReport, buildReportMessage, parseReportUri, type ReportEvaluation } from '../standards/dmarc/report.ts';
 import type { LocalResolution } from '../queue/bounce.ts';
 import type { Config } from '../config/schema.ts';
 import { dkimKeySource, localResolver } from './outbound.ts';
+import { every } from '../lib/periodic.ts';
+import { reportFromAddress, signReport, submitterDomain } from './report-mail.ts';
 
 export interface DmarcReportDeps {
   store: Store;
@@ -54,15 +55,6 @@ export interface ReportOutcome {
 
 /** Rows per report at most; the rest go in the next run. */
 const BATCH = 100_000;
-
-function submitterDomain(hostname: string): string {
-  const h = hostname.toLowerCase();
-  return organizationalDomain(h) ?? h;
-}
-
-export function reportFromAddress(hostname: string, reportFrom: string): string {
-  return reportFrom || `postmaster@${submitterDomain(hostname)}`;
-}
 
 const domainOf = (address: string) => address.slice(address.lastIndexOf('@') + 1).toLowerCase();
 
@@ -144,15 +136,9 @@ async function reportDomain(deps: DmarcReportDeps, policyDomain: string, rows: S
     return out;
   }
   out.deferred = false;
-  const fromDomain = domainOf(from);
-  if (deps.keysFor && (await deps.directory.isLocalDomain(fromDomain))) {
-    const keys = await deps.keysFor(fromDomain);
-    if (keys.length) {
-      const signed = await dkimSign(message, keys, { time: new Date(now) });
-      if (signed.ok) message = Buffer.concat([Buffer.from(signed.headers), message]);
-      else deps.logger.warn({ policyDomain, error: signed.error }, 'dmarc report: not DKIM-signed');
-    }
-  }
+  const signed = await signReport(deps, from, message, now);
+  if (signed.error) deps.logger.warn({ policyDomain, error: signed.error }, 'dmarc report: not DKIM-signed');
+  message = signed.message;
   const res = await deps.store.ingest({ blob: { kind: 'buffer', data: message }, mailFrom: from, internalDate: now, deliveries, outbound, dmarcReportOf: ids });
   if (res.queueIds.length) deps.onQueued?.();
   out.reportId = reportId;
@@ -179,26 +165,7 @@ export async function sendDmarcReports(deps: DmarcReportDeps, opts: { since?: nu
 
 /** The `[dmarc] report_interval` schedule of `serve`: stop() ends it. */
 export function scheduleDmarcReports(deps: DmarcReportDeps, intervalMs: number): { stop(): Promise<void> } {
-  let timer: NodeJS.Timeout | null = null;
-  let running: Promise<unknown> = Promise.resolve();
-  let stopped = false;
-  const arm = () => {
-    if (stopped || intervalMs <= 0) return;
-    timer = setTimeout(() => {
-      running = sendDmarcReports(deps)
-        .catch((e: unknown) => deps.logger.error({ err: e }, 'dmarc report run failed'))
-        .finally(arm);
-    }, Math.min(intervalMs, 2 ** 31 - 1));
-    timer.unref();
-  };
-  arm();
-  return {
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
-    },
-  };
+  return every(intervalMs, () => sendDmarcReports(deps), (e) => deps.logger.error({ err: e }, 'dmarc report run failed'));
 }
 
 /** The report sender's dependencies from the configuration (serve and the CLI share this). */

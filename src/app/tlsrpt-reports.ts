@@ -19,13 +19,13 @@ import type { Resolver } from '../dns/index.ts';
 import type { Directory } from '../directory/directory.ts';
 import type { Delivery, OutboundRecipient, Store, StoredTlsSessions } from '../store/ports.ts';
 import type { SigningKey } from '../standards/dkim/sign.ts';
-import { dkimSign } from '../standards/dkim/sign.ts';
-import { organizationalDomain } from '../standards/orgdomain/orgdomain.ts';
 import { mailtoAddress, selectTlsRptRecord } from '../standards/tlsrpt/record.ts';
 import { buildTlsReport, buildTlsReportMessage, type PolicyType, type SessionResult } from '../standards/tlsrpt/report.ts';
 import type { LocalResolution } from '../queue/bounce.ts';
 import type { Config } from '../config/schema.ts';
 import { dkimKeySource, localResolver } from './outbound.ts';
+import { every } from '../lib/periodic.ts';
+import { reportFromAddress, signReport, submitterDomain } from './report-mail.ts';
 
 export interface TlsReportDeps {
   store: Store;
@@ -52,12 +52,6 @@ export interface TlsReportOutcome {
   deferred: boolean;
 }
 
-const domainOf = (address: string) => address.slice(address.lastIndexOf('@') + 1).toLowerCase();
-
-function submitterDomain(hostname: string): string {
-  const h = hostname.toLowerCase();
-  return organizationalDomain(h) ?? h;
-}
 
 const dayStart = (day: string) => Date.parse(`${day}T00:00:00Z`) / 1000;
 
@@ -80,7 +74,7 @@ async function reportDomain(deps: TlsReportDeps, domain: string, rows: StoredTls
   if (!rec.ok) return drop(`_smtp._tls.${domain}: ${rec.error}`);
 
   const submitter = submitterDomain(deps.hostname);
-  const from = deps.reportFrom || `postmaster@${submitter}`;
+  const from = reportFromAddress(deps.hostname, deps.reportFrom);
   const begin = dayStart(rows[0]!.day);
   const end = Math.max(begin, Math.min(dayStart(rows[rows.length - 1]!.day) + 86399, Math.floor(now / 1000)));
   const reportId = `${begin}.${domain}.${ids[0]}@${submitter}`;
@@ -117,15 +111,9 @@ async function reportDomain(deps: TlsReportDeps, domain: string, rows: StoredTls
     out.sentTo.push(address);
   }
   if (!out.sentTo.length) return drop('no usable mailto: rua address');
-  const fromDomain = domainOf(from);
-  if (deps.keysFor && (await deps.directory.isLocalDomain(fromDomain))) {
-    const keys = await deps.keysFor(fromDomain);
-    if (keys.length) {
-      const signed = await dkimSign(message, keys, { time: new Date(now) });
-      if (signed.ok) message = Buffer.concat([Buffer.from(signed.headers), message]);
-      else deps.logger.warn({ domain, error: signed.error }, 'tls report: not DKIM-signed');
-    }
-  }
+  const signed = await signReport(deps, from, message, now);
+  if (signed.error) deps.logger.warn({ domain, error: signed.error }, 'tls report: not DKIM-signed');
+  message = signed.message;
   const res = await deps.store.ingest({ blob: { kind: 'buffer', data: message }, mailFrom: from, internalDate: now, deliveries, outbound, tlsReportOf: ids });
   if (res.queueIds.length) deps.onQueued?.();
   out.reportId = reportId;
@@ -151,26 +139,7 @@ export async function sendTlsReports(deps: TlsReportDeps): Promise<TlsReportOutc
 
 /** The `[tlsrpt] report_interval` schedule of `serve`: stop() ends it. */
 export function scheduleTlsReports(deps: TlsReportDeps, intervalMs: number): { stop(): Promise<void> } {
-  let timer: NodeJS.Timeout | null = null;
-  let running: Promise<unknown> = Promise.resolve();
-  let stopped = false;
-  const arm = () => {
-    if (stopped || intervalMs <= 0) return;
-    timer = setTimeout(() => {
-      running = sendTlsReports(deps)
-        .catch((e: unknown) => deps.logger.error({ err: e }, 'tls report run failed'))
-        .finally(arm);
-    }, Math.min(intervalMs, 2 ** 31 - 1));
-    timer.unref();
-  };
-  arm();
-  return {
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
-    },
-  };
+  return every(intervalMs, () => sendTlsReports(deps), (e) => deps.logger.error({ err: e }, 'tls report run failed'));
 }
 
 /** The report sender's dependencies from the configuration (serve and the CLI share this). */

@@ -17,6 +17,7 @@ import { messageTokens } from '../../junk/message.ts';
 import { GLOBAL } from '../../junk/ports.ts';
 import { rfc5322Date } from '../../mail/date.ts';
 import { peSample, zip } from '../../attachments/samples.ts';
+import { base64Lines } from '../../mail/mime/encode.ts';
 
 const HAM_WORDS = 'meeting agenda project review lunch friday team schedule report draft budget minutes slides kernel patch release notes build tests deploy server backup invoice attached thanks regards family weekend dinner photos garden football concert library course homework lecture seminar'.split(' ');
 const SPAM_WORDS = 'viagra casino winner lottery prize jackpot bitcoin investment guaranteed profit miracle pills weight loss cheap replica watches exclusive offer limited urgent claim reward congratulations selected millions unclaimed inheritance wire transfer pharmacy discount'.split(' ');
@@ -49,7 +50,7 @@ function withAttachment(subject: string, filename: string, type: string, content
   return buildMessage({ from: `Accounts <billing@${ATTACKER.domain}>`, to: 'bob@icloud.test', subject, extra: ['MIME-Version: 1.0', `Content-Type: multipart/mixed; boundary="${b}"`] }, [
     `--${b}`, 'Content-Type: text/plain; charset=utf-8', '', 'Please find your invoice attached.', '',
     `--${b}`, `Content-Type: ${type}; name="${filename}"`, `Content-Disposition: attachment; filename="${filename}"`, 'Content-Transfer-Encoding: base64', '',
-    ...(content.toString('base64').match(/.{1,76}/g) ?? []), '', `--${b}--`,
+    base64Lines(content), '', `--${b}--`,
   ]);
 }
 

@@ -15,6 +15,7 @@
  */
 import { gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
+import { base64Lines } from '../../mail/mime/encode.ts';
 
 export type ReportDisposition = 'none' | 'quarantine' | 'reject';
 /** Appendix C PolicyOverrideType. */
@@ -199,10 +200,6 @@ export interface ReportMessageInput {
   date: Date;
   /** Message-ID domain. */
   hostname: string;
-}
-
-function base64Lines(b: Buffer): string {
-  return (b.toString('base64').match(/.{1,76}/g) ?? []).join('\r\n');
 }
 
 /** The report message (§7.2.1.1), CRLF line ends, ready for the queue. */

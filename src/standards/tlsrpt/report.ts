@@ -19,6 +19,7 @@
  */
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import { base64Lines } from '../../mail/mime/encode.ts';
 
 /** §4.3 result types (and 'success' for a session that negotiated TLS as required). */
 export const FAILURE_TYPES = [
@@ -143,10 +144,6 @@ export interface TlsReportMessageInput {
   date: Date;
   /** Message-ID domain. */
   hostname: string;
-}
-
-function base64Lines(b: Buffer): string {
-  return (b.toString('base64').match(/.{1,76}/g) ?? []).join('\r\n');
 }
 
 /** The §5.3 report message, CRLF line ends, ready for the queue. */

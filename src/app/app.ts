@@ -33,6 +33,7 @@ import { webApp } from '../web/app.ts';
 import { publishedMtaSts } from './mtasts.ts';
 import { scheduleTlsReports, tlsReportDeps } from './tlsrpt-reports.ts';
 import { WebServer } from '../web/server.ts';
+import { webmailApp } from '../webmail/app.ts';
 
 export function openStore(config: Config): Store {
   return new SqliteStore({ dataDir: config.data_dir });
@@ -93,7 +94,16 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
       resolver,
     },
   });
-  const web = new WebServer(webApp({ store, unsubscribeSecret, logger, ...publishedMtaSts(config) }), { tls: { cert: tls.cert, key: tls.key, minVersion: config.tls.min_version } });
+  // The webmail logs in like IMAP (same throttle) and moves mail like IMAP (same junkTraining).
+  const webmail = config.webmail.enabled
+    ? webmailApp({
+        store, logger, authservId: config.hostname,
+        login: { directory, store, throttle, cramMd5: a.cram_md5 },
+        mailboxes: { store, events, maxMailboxes: config.imap.max_mailboxes, ...junkTraining(config, store, logger) },
+        sessionIdleMs: durationMs(config.webmail.session_idle), sessionMaxMs: durationMs(config.webmail.session_max),
+      })
+    : undefined;
+  const web = new WebServer(webApp({ store, unsubscribeSecret, logger, ...publishedMtaSts(config), webmail }), { tls: { cert: tls.cert, key: tls.key, minVersion: config.tls.min_version } });
   const smtp = new SmtpServer({
     hostname: config.hostname,
     tls: { cert: tls.cert, key: tls.key, minVersion: config.tls.min_version, honorCipherOrder: true },

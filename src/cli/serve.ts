@@ -23,7 +23,7 @@ export function banner(app: RunningApp, demo: DemoAccount | null, configPath: st
     `             SHA-256 ${app.tls.fingerprint256}`,
     '  listeners:',
   ];
-  const what = { mx: 'MX (inbound, no AUTH, STARTTLS)', submission: 'submission (STARTTLS + AUTH)', submissions: 'submissions (implicit TLS + AUTH)', pop3: 'POP3 (STLS, then USER/PASS or AUTH)', pop3s: 'POP3S (implicit TLS)', imap: 'IMAP (STARTTLS, then LOGIN/AUTHENTICATE)', imaps: 'IMAPS (implicit TLS)', https: 'HTTPS (list unsubscribe links)' };
+  const what = { mx: 'MX (inbound, no AUTH, STARTTLS)', submission: 'submission (STARTTLS + AUTH)', submissions: 'submissions (implicit TLS + AUTH)', pop3: 'POP3 (STLS, then USER/PASS or AUTH)', pop3s: 'POP3S (implicit TLS)', imap: 'IMAP (STARTTLS, then LOGIN/AUTHENTICATE)', imaps: 'IMAPS (implicit TLS)', https: 'HTTPS (webmail, MTA-STS policy, unsubscribe)' };
   for (const e of app.endpoints) lines.push(`    ${what[e.name].padEnd(42)} ${hp(e.address)}`);
   lines.push(`  DNS:       ${demoZone ? `demo zone ${demoZone} (no network lookups; SPF/DKIM/DMARC checked against it)` : c.dns.zone_file ? `zone file ${c.dns.zone_file}` : c.dns.servers.length ? c.dns.servers.join(', ') : 'system resolver'}`);
   lines.push(`  plaintext AUTH: ${c.auth.plaintext === 'never' ? 'never (TLS required)' : 'allowed from loopback only (teaching mode)'}`);

@@ -346,6 +346,17 @@ export const attachmentsSchema = z
   .prefault({})
   .describe('Attachment policy on the MX and on submission. See docs/phishing.md.');
 
+export const webmailSchema = z
+  .object({
+    enabled: z.boolean().default(true).describe('Serve the webmail at https://<[listen] https>/mail/ (docs/webmail.md): read mail, see the spam filter\'s verdict and the phishing warnings, train the filter with Spam / Not spam. Login with the account password, throttled with IMAP, POP3 and SMTP AUTH ([auth]).'),
+    session_idle: duration('A webmail session ends after this long without a request. Sessions are kept in memory: a restart logs everybody out.', '30m'),
+    session_max: duration('A webmail session ends this long after login, however active.', '12h'),
+  })
+  .strict()
+  .refine((w) => w.session_idle !== '0' && w.session_max !== '0', { message: 'session_idle and session_max must be longer than 0' })
+  .prefault({})
+  .describe('The webmail on the HTTPS listener. See docs/webmail.md.');
+
 export const configSchema = z
   .object({
     hostname: z
@@ -373,6 +384,7 @@ export const configSchema = z
     attachments: attachmentsSchema,
     forwarding: forwardingSchema,
     lists: listsSchema,
+    webmail: webmailSchema,
   })
   .strict();
 

@@ -14,7 +14,8 @@ import type { MessageRow } from '../store/ports.ts';
 import type { MessageStructure } from '../mail/mime/structure.ts';
 import { findPart, sectionRange } from '../mail/mime/section.ts';
 import { filterHeaderFields } from '../mail/mime/header.ts';
-import { cutStream, decodeStream, measure, transferDecoder } from './binary.ts';
+import { cutStream, measure } from './binary.ts';
+import { decodeStream, knownTransferEncoding, transferDecoder } from '../mail/mime/transfer-stream.ts';
 import type { UserMailboxes } from '../mailbox/user-mailboxes.ts';
 import type { FetchAttribute, PartialRange, Section } from '../imap/parser/types.ts';
 import { encodeDateTime, fetchResponseName, type FetchItem, type FetchValue, type StringOptions } from '../imap/encoder.ts';
@@ -93,10 +94,10 @@ async function bodySection(mail: UserMailboxes, row: MessageRow, st: MessageStru
   return range(mail, row, r.start, r.end, partial);
 }
 
-/** A leaf part's decoded octets as a fresh stream each call (binary.ts), or null for an unknown CTE. */
+/** A leaf part's decoded octets as a fresh stream each call (transfer-stream.ts), or null for an unknown CTE. */
 function decodedPart(mail: UserMailboxes, row: MessageRow, node: { encoding: string; offsets: { bodyStart: number; end: number } }): (() => AsyncGenerator<Buffer>) | null {
-  if (transferDecoder(node.encoding) === null) return null;
-  return () => decodeStream(mail.range(row.blobId, node.offsets.bodyStart, node.offsets.end), transferDecoder(node.encoding)!);
+  if (!knownTransferEncoding(node.encoding)) return null;
+  return () => decodeStream(mail.range(row.blobId, node.offsets.bodyStart, node.offsets.end), transferDecoder(node.encoding));
 }
 
 /**

@@ -1,7 +1,7 @@
 // X-Mailwarden-Spam: verdict, score, clues; folding (RFC 5322 §2.2.3) and injection safety.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { quoteToken, spamHeaderField } from './header.ts';
+import { parseSpamHeaderField, quoteToken, spamHeaderField } from './header.ts';
 
 const clue = (token: string, probability: number) => ({ token, probability, ham: 0, spam: 1 });
 
@@ -39,4 +39,38 @@ for (const [token, quoted] of quoting) test(`quoteToken ${JSON.stringify(token)}
 test('no control or non-ASCII octet can reach the field', () => {
   const field = spamHeaderField({ verdict: 'spam', score: 1, clues: [clue('\u0000\u007f\r\n\t日本\u2028', 0.99)] });
   assert.match(field.replace(/\r\n /g, ''), /^[\x20-\x7e]+$/);
+});
+
+// parseSpamHeaderField: the webmail's spam panel reads back what spamHeaderField wrote.
+
+const good: Array<[string, ReturnType<typeof parseSpamHeaderField>]> = [
+  ['spam; score=0.9987; cutoffs=0.20/0.95; clues="money"=0.991', { verdict: 'spam', score: 0.9987, cutoffs: { ham: 0.2, spam: 0.95 }, clues: [{ token: 'money', probability: 0.991 }] }],
+  ['unsure; score=0.5000; cutoffs=0.20/0.95; clues=none', { verdict: 'unsure', score: 0.5, cutoffs: { ham: 0.2, spam: 0.95 }, clues: [] }],
+  ['X-Mailwarden-Spam: ham; score=0.0100; clues="a b"=0.010', { verdict: 'ham', score: 0.01, cutoffs: null, clues: [{ token: 'a b', probability: 0.01 }] }], // name left on, no cutoffs
+  ['spam; score=1.0000; cutoffs=0.20/0.95;\r\n clues="say \\"hi\\"\\\\"=0.990\r\n "%E6%9D%B1%E4%BA%AC"=0.980 "100%25"=0.970', { verdict: 'spam', score: 1, cutoffs: { ham: 0.2, spam: 0.95 }, clues: [{ token: 'say "hi"\\', probability: 0.99 }, { token: '東京', probability: 0.98 }, { token: '100%', probability: 0.97 }] }], // folded
+  ['untrained; trained=3/17', { verdict: 'untrained', trained: { ham: 3, spam: 17 } }],
+  ['untrained', { verdict: 'untrained', trained: null }],
+  ['error', { verdict: 'error' }],
+];
+const bad: Array<[string, string]> = [
+  ['', 'empty'],
+  ['spam', 'no score'],
+  ['maybe; score=0.5; clues=none', 'unknown verdict'],
+  ['spam; score=1.5; clues=none', 'score above 1'],
+  ['spam; score=0.9; clues="unterminated=0.9', 'unterminated token'],
+  ['spam; score=0.9; clues="a"=7', 'probability above 1'],
+  ['spam; score=0.9; clues="a"=0.9 junk', 'trailing garbage'],
+  ['ham; score=0.1; clues=none; injected=1', 'extra item'],
+];
+for (const [input, expected] of good) test(`parseSpamHeaderField good ${JSON.stringify(input)}`, () => assert.deepEqual(parseSpamHeaderField(input), expected));
+for (const [input, why] of bad) test(`parseSpamHeaderField bad (${why})`, () => assert.equal(parseSpamHeaderField(input), null));
+
+test('parseSpamHeaderField reads back whatever spamHeaderField writes, hostile tokens included', () => {
+  const tokens = ['subject:free', 'url:domain:example.com', 'a\r\nBcc: x', '"quoted"\\', '日本語', '%41', '<script>'];
+  const field = spamHeaderField({ verdict: 'spam', score: 0.97654, clues: tokens.map((t, i) => clue(t, 0.99 - i / 100)) }, { maxClues: 10 });
+  const parsed = parseSpamHeaderField(field);
+  assert.ok(parsed && parsed.verdict === 'spam');
+  assert.equal(parsed.score, 0.9765);
+  assert.deepEqual(parsed.clues.map((c) => c.token), tokens);
+  assert.deepEqual(parsed.clues.map((c) => c.probability), tokens.map((_, i) => Number((0.99 - i / 100).toFixed(3))));
 });

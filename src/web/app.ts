@@ -11,6 +11,7 @@ import { Hono } from 'hono';
 import type { Store } from '../store/ports.ts';
 import type { Logger } from '../lib/logger.ts';
 import { verifyUnsubscribe } from '../lists/unsubscribe.ts';
+import { esc } from './html.ts';
 
 export interface WebDeps {
   store: Store;
@@ -19,9 +20,10 @@ export interface WebDeps {
   logger: Logger;
   /** The MTA-STS policy file text we publish (standards/mtasts/policy.ts); absent: mode none. */
   mtaStsPolicy?: string;
+  /** The webmail routes (webmail/app.ts, all under /mail), when [webmail] is enabled. */
+  webmail?: Hono;
 }
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const page = (title: string, body: string) =>
   `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${esc(title)}</title></head><body><main><h1>${esc(title)}</h1>${body}</main></body></html>`;
 
@@ -29,10 +31,12 @@ export function webApp(deps: WebDeps): Hono {
   const app = new Hono();
   app.use('*', async (c, next) => {
     await next();
-    c.header('X-Content-Type-Options', 'nosniff');
-    c.header('Content-Security-Policy', "default-src 'none'; form-action 'self'");
-    c.header('Referrer-Policy', 'no-referrer');
-    c.header('Cache-Control', 'no-store');
+    // Defaults: a route that set its own (the webmail's policies) keeps them.
+    const set = (name: string, value: string) => c.res.headers.has(name) || c.header(name, value);
+    set('X-Content-Type-Options', 'nosniff');
+    set('Content-Security-Policy', "default-src 'none'; form-action 'self'");
+    set('Referrer-Policy', 'no-referrer');
+    set('Cache-Control', 'no-store');
   });
 
   const params = (q: (k: string) => string | undefined) => ({ list: (q('list') ?? '').toLowerCase(), member: (q('member') ?? '').toLowerCase(), token: q('token') ?? '' });
@@ -64,6 +68,8 @@ export function webApp(deps: WebDeps): Hono {
     if (!deps.mtaStsPolicy || !domain || !(await deps.store.getDomain(domain))) return c.text('not found\n', 404);
     return c.body(deps.mtaStsPolicy, 200, { 'Content-Type': 'text/plain; charset=utf-8' });
   });
+
+  if (deps.webmail) app.route('/', deps.webmail);
 
   app.notFound((c) => c.text('not found\n', 404));
   app.onError((err, c) => {

@@ -64,3 +64,12 @@ test('head + tail bounds: the start and the end of a large part, nothing in betw
   await readLeaves(chunked(m, 100), listLeaves(parseMessageStructure(m)), (l) => (selected.push(l.path), null), () => assert.fail('nothing selected'));
   assert.deepEqual(selected, ['1']);
 });
+
+test('a quoted-printable line longer than what is held decodes as in one piece (no "=XX" split at the cut)', async () => {
+  const line = 'abc=3D'.repeat(25_000); // 150000 octets, no line break
+  const m = msg([`Content-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n${line}`]);
+  for (const size of [4096, 65_537]) {
+    const [c] = await read(m, size);
+    assert.equal(c!.head.toString('latin1'), 'abc='.repeat(25_000), `chunk ${size}`);
+  }
+});

@@ -6,13 +6,15 @@
  *
  * Two passes over the message bytes: the MIME walker (walker.ts) finds every part and its byte
  * offsets, then `readLeaves` streams the message once more and decodes only the selected leaves,
- * one at a time. Memory is bounded per leaf: the first `headBytes` decoded octets are kept, and of
- * the rest only the last `tailBytes` (where a ZIP file keeps its central directory), so a
- * leaf's content is `head` + (a gap) + `tail`, `total` octets in all.
+ * one at a time (with the streaming decoders of transfer-stream.ts). Memory is bounded per leaf:
+ * the first `headBytes` decoded octets are kept, and of the rest only the last `tailBytes` (where
+ * a ZIP file keeps its central directory), so a leaf's content is `head` + (a gap) + `tail`,
+ * `total` octets in all.
  */
 import type { BodyNode, MessageStructure } from './structure.ts';
 import { param, type Params } from './header.ts';
-import { decodeCharset, decodeHeaderValue, decodeQuotedPrintable } from './decode.ts';
+import { decodeCharset, decodeHeaderValue } from './decode.ts';
+import { transferDecoder, type ChunkDecoder } from './transfer-stream.ts';
 
 export interface Leaf {
   /** Part path as in IMAP ("1.2"; "1" for a single-part message). */
@@ -132,48 +134,6 @@ class HeadTail {
   }
 }
 
-/** Streaming transfer decoders (RFC 2045 §6.7, §6.8). */
-interface Decoder {
-  write(raw: Buffer): Buffer;
-  end(): Buffer;
-}
-
-/** QP input without a line break is decoded once it reaches this length. */
-const QP_LINE_MAX = 64 * 1024;
-
-function decoderFor(encoding: string): Decoder {
-  if (encoding === 'base64') {
-    let carry = '';
-    return {
-      write(raw) {
-        const s = carry + raw.toString('latin1').replace(/[^A-Za-z0-9+/]/g, '');
-        const n = s.length - (s.length % 4);
-        carry = s.slice(n);
-        return Buffer.from(s.slice(0, n), 'base64');
-      },
-      end: () => Buffer.from(carry, 'base64'),
-    };
-  }
-  if (encoding === 'quoted-printable') {
-    let carry = Buffer.alloc(0);
-    return {
-      write(raw) {
-        const b = Buffer.concat([carry, raw]);
-        const lf = b.lastIndexOf(0x0a);
-        if (lf < 0 && b.length < QP_LINE_MAX) {
-          carry = b;
-          return Buffer.alloc(0);
-        }
-        const cut = lf < 0 ? b.length : lf + 1;
-        carry = Buffer.from(b.subarray(cut));
-        return decodeQuotedPrintable(b.subarray(0, cut));
-      },
-      end: () => decodeQuotedPrintable(carry),
-    };
-  }
-  return { write: (raw) => raw, end: () => Buffer.alloc(0) };
-}
-
 export interface ReadLimits {
   headBytes: number;
   tailBytes: number;
@@ -196,7 +156,7 @@ export async function readLeaves(
     .sort((a, b) => a.leaf.start - b.leaf.start);
   if (wanted.length === 0) return;
   let k = 0;
-  let cur: { leaf: Leaf; dec: Decoder; buf: HeadTail } | null = null;
+  let cur: { leaf: Leaf; dec: ChunkDecoder; buf: HeadTail } | null = null;
   let pos = 0;
   const finish = async () => {
     const c = cur!;
@@ -214,11 +174,11 @@ export async function readLeaves(
       if (cur === null) {
         if (abs + (chunk.length - off) <= w.leaf.start) break; // the leaf starts in a later chunk
         if (abs < w.leaf.start) off = w.leaf.start - pos;
-        cur = { leaf: w.leaf, dec: decoderFor(w.leaf.encoding), buf: new HeadTail(w.limits.headBytes, w.limits.tailBytes) };
+        cur = { leaf: w.leaf, dec: transferDecoder(w.leaf.encoding), buf: new HeadTail(w.limits.headBytes, w.limits.tailBytes) };
         continue;
       }
       const upto = Math.min(chunk.length, w.leaf.end - pos);
-      if (upto > off) cur.buf.push(cur.dec.write(chunk.subarray(off, upto)));
+      if (upto > off) cur.buf.push(cur.dec.push(chunk.subarray(off, upto)));
       off = Math.max(off, upto);
       if (pos + off >= w.leaf.end) await finish();
       else break;

@@ -35,14 +35,15 @@
  *
  * Never writes into the corpus or sends any of its messages anywhere; reads only.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { DEFAULT_CLASSIFIER, verdictFor, type ClassifierOptions } from '../src/junk/classify.ts';
-import { scoreTokens } from '../src/junk/filter.ts';
+import { scoreIn, scoreTokens } from '../src/junk/filter.ts';
 import { MemoryJunkStore } from '../src/junk/memory.ts';
 import type { Label } from '../src/junk/ports.ts';
 import { GLOBAL } from '../src/junk/ports.ts';
 import { tokenize, type TokenizeOptions } from '../src/junk/tokenize.ts';
-import { messageKey, trainScope } from '../src/junk/train.ts';
+import { DEFAULT_THICK, messageKey, trainScope, trainThick } from '../src/junk/train.ts';
 
 const corpus = new URL('../../shared/corpus/', import.meta.url);
 
@@ -58,6 +59,14 @@ interface Variant {
   classifier?: Partial<ClassifierOptions>;
   /** Drop every token that carries one of the corpus's obfuscation strings (see ARTEFACT). */
   dropArtefacts?: boolean;
+  /**
+   * Training regime: 'thick' (the default, as `mailwarden spam train`: train.ts trainThick, a
+   * message is trained only when the statistics so far score it on the wrong side of a margin —
+   * ham at or above `low`, spam below `high`, on the uncalibrated score — over `passes` passes,
+   * every message while either class has fewer than `warmup`); 'all' trains every message.
+   * `seed` changes the pseudo-random order of thick training (its variance, docs/spam.md).
+   */
+  training?: { mode: 'all' | 'thick'; low?: number; high?: number; passes?: number; seed?: string; warmup?: number };
 }
 
 /**
@@ -72,10 +81,20 @@ const ARTEFACT = /taint\.org|taint$|zzzz|qqqqqqqqqq|jmason|yyyy@/;
 /** The token families the third round added (docs/spam.md), all off: the second round's tokenizer. */
 const THIRD_ROUND_OFF = { urlShapes: false, numberShapes: false, subjectPairs: false };
 
+/** The third round's classifier (every message trained; s, sharpening and no centre of then). */
+const THIRD_ROUND_CLASSIFIER = { s: 0.45, sharpness: 1.85, center: 0.5 };
+const ALL: Variant['training'] = { mode: 'all' };
+
 /** Named variants: each switches one thing away from the defaults. */
 const VARIANTS: Variant[] = [
   { name: 'default' },
-  { name: 'second-round defaults', tokenize: { features: THIRD_ROUND_OFF }, classifier: { sharpness: 1.7 } },
+  { name: 'third-round defaults (train every message)', training: ALL, classifier: THIRD_ROUND_CLASSIFIER },
+  { name: 'train every message', training: ALL },
+  { name: 'thick, s = 0.45', classifier: { s: 0.45 } },
+  { name: 'thick, margins 0.05 / 0.97', training: { mode: 'thick', low: 0.05, high: 0.97 } },
+  { name: 'thick, margins 0.2 / 0.85', training: { mode: 'thick', low: 0.2, high: 0.85 } },
+  { name: 'thick, one pass', training: { mode: 'thick', passes: 1 } },
+  { name: 'second-round defaults', training: ALL, tokenize: { features: THIRD_ROUND_OFF }, classifier: { ...THIRD_ROUND_CLASSIFIER, sharpness: 1.7 } },
   { name: 'no URL shapes', tokenize: { features: { urlShapes: false } } },
   { name: 'no number shapes', tokenize: { features: { numberShapes: false } } },
   { name: 'no Subject word pairs', tokenize: { features: { subjectPairs: false } } },
@@ -84,19 +103,17 @@ const VARIANTS: Variant[] = [
   { name: 'with degeneration', classifier: { degenerate: true } },
   { name: 'body word pairs (first 50)', tokenize: { features: { bigrams: true }, limits: { maxBigrams: 50 } } },
   { name: 'x = 0.31 (class ratio)', classifier: { x: 0.31 } },
-  { name: 's = 1', classifier: { s: 1 } },
   { name: 'minimum strength 0.2', classifier: { minStrength: 0.2 } },
   { name: 'at most 150 clues', classifier: { maxClues: 150 } },
   { name: 'effective clues 30', classifier: { effectiveClues: 30 } },
-  { name: 'sharpness 1.7', classifier: { sharpness: 1.7 } },
   {
-    name: 'previous defaults',
+    name: 'first-round defaults',
+    training: ALL,
     tokenize: { features: { htmlTags: 'all', mimeParams: false, messageIdShape: false, dateShape: false, ...THIRD_ROUND_OFF } },
-    classifier: { combining: 'chi2', effectiveClues: 0, sharpness: 1, minStrength: 0.1, maxClues: 150 },
+    classifier: { combining: 'chi2', effectiveClues: 0, sharpness: 1, center: 0.5, s: 0.45, minStrength: 0.1, maxClues: 150 },
   },
-  { name: 'SpamBayes chi-square (unbounded)', classifier: { effectiveClues: 0, sharpness: 1, maxClues: 150 } },
-  { name: 'first round: 5 clues; strength 0.3', classifier: { effectiveClues: 5, sharpness: 3.5, minStrength: 0.3, maxClues: 300 } },
-  { name: 'Robinson geometric combining', classifier: { combining: 'geometric', sharpness: 1, minStrength: 0.3, maxClues: 300, hamCutoff: 0.45, spamCutoff: 0.57 } },
+  { name: 'SpamBayes chi-square (unbounded)', training: ALL, classifier: { effectiveClues: 0, sharpness: 1, center: 0.5, s: 0.45, maxClues: 150 } },
+  { name: 'Robinson geometric combining', training: ALL, classifier: { combining: 'geometric', s: 0.45, sharpness: 1, center: 0.5, minStrength: 0.3, maxClues: 300, hamCutoff: 0.45, spamCutoff: 0.57 } },
   { name: 'with word bigrams', tokenize: { features: { bigrams: true } } },
   { name: 'all HTML tags as tokens', tokenize: { features: { htmlTags: 'all' } } },
   { name: 'no HTML tag tokens', tokenize: { features: { htmlTags: 'none' } } },
@@ -164,6 +181,8 @@ interface Result {
   variant: string;
   mode: string;
   tokens: number;
+  /** Messages trained (of fold 0 in CV). */
+  trained?: { ham: number; spam: number };
   messagesPerSecond: number | null;
   /** The same per second of CPU time of this process. */
   messagesPerCpuSecond?: number | null;
@@ -202,9 +221,22 @@ function tokensOf(items: readonly Item[], v: Variant, what: string): Map<Item, s
   return cache;
 }
 
-async function trained(items: readonly Item[], tokens: Map<Item, string[]>): Promise<MemoryJunkStore> {
+async function trained(items: readonly Item[], tokens: Map<Item, string[]>, v: Variant = { name: '' }): Promise<MemoryJunkStore> {
   const store = new MemoryJunkStore();
-  for (const it of items) await trainScope(store, GLOBAL, { key: messageKey(it.raw), tokens: tokens.get(it)! }, it.label, { now: 0 });
+  const t = v.training ?? { mode: 'thick' };
+  if (t.mode === 'all') {
+    for (const it of items) await trainScope(store, GLOBAL, { key: messageKey(it.raw), tokens: tokens.get(it)! }, it.label, { now: 0 });
+    return store;
+  }
+  await trainThick(store, GLOBAL, items.map((it) => ({ key: messageKey(it.raw), label: it.label, tokens: () => tokens.get(it)! })), {
+    hamMargin: t.low ?? DEFAULT_THICK.hamMargin,
+    spamMargin: t.high ?? DEFAULT_THICK.spamMargin,
+    passes: t.passes ?? DEFAULT_THICK.passes,
+    warmup: t.warmup ?? DEFAULT_THICK.warmup,
+    score: async (toks) => (await scoreIn(store, GLOBAL, toks, v.classifier)).raw,
+    // Another pseudo-random interleaving per seed (the variance of the order, docs/spam.md).
+    orderKey: t.seed ? (m) => createHash('sha256').update(t.seed + m.key).digest('hex') : undefined,
+  });
   return store;
 }
 
@@ -265,7 +297,7 @@ function summarise(v: Variant, mode: string, items: readonly Item[], scores: num
 /** Train on train, score the test split once, then time `repeat` passes of tokenize + classify. */
 async function runTest(v: Variant, data: { train: Item[]; test: Item[] }, repeat: number): Promise<Result> {
   const opts = v.tokenize ?? {};
-  const store = await trained(data.train, tokensOf(data.train, v, `tokenize train (${v.name})`));
+  const store = await trained(data.train, tokensOf(data.train, v, `tokenize train (${v.name})`), v);
   const tokens = tokensOf(data.test, v, `tokenize test (${v.name})`);
   const scores: number[] = [];
   for (const it of data.test) scores.push((await scoreTokens(store, null, tokens.get(it)!, { classifier: v.classifier })).score);
@@ -286,7 +318,7 @@ async function runTest(v: Variant, data: { train: Item[]; test: Item[] }, repeat
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const r = summarise(v, 'test split', data.test, scores, store.tokenCount(GLOBAL), repeat > 0 ? median(rates) : null);
-  return { ...r, messagesPerCpuSecond: repeat > 0 ? median(cpuRates) : null };
+  return { ...r, trained: await store.getTotals(GLOBAL), messagesPerCpuSecond: repeat > 0 ? median(cpuRates) : null };
 }
 
 const foldStores = new Map<string, MemoryJunkStore[]>();
@@ -294,27 +326,27 @@ const foldStores = new Map<string, MemoryJunkStore[]>();
 /** K-fold cross-validation inside the train split; pooled scores. */
 async function runCv(v: Variant, train: Item[], k: number): Promise<Result> {
   const tokens = tokensOf(train, v, `tokenize train (${v.name})`);
-  const key = JSON.stringify([v.tokenize ?? {}, v.dropArtefacts === true]);
+  const key = JSON.stringify([v.tokenize ?? {}, v.dropArtefacts === true, v.training ?? null, v.training?.mode === 'all' ? null : (v.classifier ?? null)]); // thick training scores with the classifier
   let stores = foldStores.get(key);
   if (stores === undefined) {
     foldStores.clear(); // one configuration's fold stores at a time (memory)
     stores = [];
     for (let f = 0; f < k; f++) {
-      stores.push(await trained(train.filter((_, i) => i % k !== f), tokens));
+      stores.push(await trained(train.filter((_, i) => i % k !== f), tokens, v));
       progress(`train folds (${v.name})`, f + 1, k);
     }
     foldStores.set(key, stores);
   }
   const scores = new Array<number>(train.length);
   for (let i = 0; i < train.length; i++) scores[i] = (await scoreTokens(stores[i % k]!, null, tokens.get(train[i]!)!, { classifier: v.classifier })).score;
-  return summarise(v, `${k}-fold CV on the train split`, train, scores, stores[0]!.tokenCount(GLOBAL), null);
+  return { ...summarise(v, `${k}-fold CV on the train split`, train, scores, stores[0]!.tokenCount(GLOBAL), null), trained: await stores[0]!.getTotals(GLOBAL) };
 }
 
 function print(r: Result): void {
   const d = r.atDefaults;
   const f = (x: number | undefined, n = 2) => (x ?? 0).toFixed(n);
   console.log(`== ${r.variant}  (${r.mode})`);
-  console.log(`  distinct tokens trained   ${r.tokens}`);
+  console.log(`  distinct tokens trained   ${r.tokens}${r.trained ? `  (messages trained: ${r.trained.ham} ham, ${r.trained.spam} spam)` : ''}`);
   console.log(`  at cutoffs (ham < ${r.cutoffs.ham} <= unsure < ${r.cutoffs.spam} <= spam), ${d.ham} ham / ${d.spam} spam:`);
   console.log(`    false-positive rate     ${f(d.fpRatePct)}%  (${d.fp} ham called spam)`);
   console.log(`    false-negative rate     ${f(d.fnRatePct)}%  (${d.fn} spam not called spam, ${d.unsureSpam} of them unsure)`);
@@ -351,7 +383,7 @@ function parseArgs(argv: string[]) {
 
 const args = parseArgs(process.argv.slice(2));
 if (args.list) {
-  for (const v of VARIANTS) console.log(`${v.name.padEnd(32)} ${JSON.stringify({ tokenize: v.tokenize, classifier: v.classifier })}`);
+  for (const v of VARIANTS) console.log(`${v.name.padEnd(32)} ${JSON.stringify({ training: v.training, tokenize: v.tokenize, classifier: v.classifier })}`);
   process.exit(0);
 }
 const chosen = [...args.names.map((n) => VARIANTS.find((v) => v.name === n) ?? (() => { throw new Error(`no variant "${n}" (--list)`); })()), ...args.extra];

@@ -10,9 +10,9 @@
 import type { Command } from 'commander';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { messageKey, train, type TrainOutcome } from '../junk/train.ts';
+import { DEFAULT_THICK, messageKey, train, trainThick, type BulkMessage, type TrainOutcome } from '../junk/train.ts';
 import { messageTokens } from '../junk/message.ts';
-import { scoreTokens } from '../junk/filter.ts';
+import { scoreIn, scoreTokens } from '../junk/filter.ts';
 import { GLOBAL, userScope, type JunkStore, type Label, type Scope } from '../junk/ports.ts';
 import type { Config } from '../config/schema.ts';
 import type { Store } from '../store/ports.ts';
@@ -106,28 +106,63 @@ export function registerSpam(program: Command, global: () => GlobalOptions): voi
     .option('--ham <dir|mbox>', 'ham (wanted mail); repeatable', list)
     .option('--spam <dir|mbox>', 'spam; repeatable', list)
     .option('--user <address>', "train this user's own statistics instead of the global ones")
-    .action((o: { ham?: string[]; spam?: string[]; user?: string }) =>
+    .option('--mode <thick|all>', 'thick (default): train only the messages the statistics so far get wrong or nearly wrong, in passes (ranks better; the score calibration assumes it, docs/spam.md); all: train every message (scores then run higher)', 'thick')
+    .option('--passes <n>', 'thick mode: at most this many passes', String(DEFAULT_THICK.passes))
+    .action((o: { ham?: string[]; spam?: string[]; user?: string; mode: string; passes: string }) =>
       withStore(global(), async (store, cfg) => {
         if (!o.ham?.length && !o.spam?.length) throw new UsageError('nothing to train: give --ham and/or --spam');
+        if (o.mode !== 'thick' && o.mode !== 'all') throw new UsageError('--mode must be thick or all');
+        const passes = Number(o.passes);
+        if (!Number.isInteger(passes) || passes < 1 || passes > 20) throw new UsageError('--passes must be 1..20');
         const { scope } = await scopeOf(store, o.user);
         const sources: Array<{ label: Label; msgs: ReturnType<typeof messagesFrom> }> = [];
         for (const p of o.ham ?? []) sources.push({ label: 'ham', msgs: messagesFrom(p) });
         for (const p of o.spam ?? []) sources.push({ label: 'spam', msgs: messagesFrom(p) });
         const total = sources.reduce((n, s) => n + s.msgs.count, 0);
-        const counts: Record<TrainOutcome, number> = { trained: 0, unchanged: 0, relabelled: 0, untrained: 0, absent: 0 };
-        const bar = progress('training', total);
-        let done = 0;
-        for (const { label, msgs } of sources) {
-          for (let i = 0; i < msgs.count; i++) {
-            const raw = msgs.get(i);
-            const [r] = await train(store.junk, [scope], { key: messageKey(raw), tokens: messageTokens(raw, cfg.hostname) }, label);
-            counts[r!]++;
-            bar.tick(++done, label);
+        let counts: Record<TrainOutcome, number> = { trained: 0, unchanged: 0, relabelled: 0, untrained: 0, absent: 0 };
+        if (o.mode === 'all') {
+          const bar = progress('training', total);
+          let done = 0;
+          for (const { label, msgs } of sources) {
+            for (let i = 0; i < msgs.count; i++) {
+              const raw = msgs.get(i);
+              const [r] = await train(store.junk, [scope], { key: messageKey(raw), tokens: messageTokens(raw, cfg.hostname) }, label);
+              counts[r!]++;
+              bar.tick(++done, label);
+            }
           }
+          bar.end();
+        } else {
+          // Keys first (one read of each message), then the passes read and tokenize again: memory
+          // holds keys, not messages or tokens.
+          const keysBar = progress('reading', total);
+          const messages: BulkMessage[] = [];
+          for (const { label, msgs } of sources) {
+            for (let i = 0; i < msgs.count; i++) {
+              messages.push({ key: messageKey(msgs.get(i)), label, tokens: () => messageTokens(msgs.get(i), cfg.hostname) });
+              keysBar.tick(messages.length, label);
+            }
+          }
+          keysBar.end();
+          let bar = progress('training, pass 1', total);
+          let pass = 1;
+          counts = await trainThick(store.junk, scope, messages, {
+            passes,
+            warmup: Math.max(cfg.spam.min_trained, scope.kind === 'user' ? cfg.spam.user_min_trained : 0),
+            score: async (tokens) => (await scoreIn(store.junk, scope, tokens)).raw,
+            onProgress: (p) => {
+              if (p.pass !== pass) {
+                bar.end();
+                pass = p.pass;
+                bar = progress(`training, pass ${pass}`, total);
+              }
+              bar.tick(p.done, `${p.trained} trained`);
+            },
+          });
+          bar.end();
         }
-        bar.end();
         const t = await store.junk.getTotals(scope);
-        process.stdout.write(`${done} messages: ${counts.trained} trained, ${counts.relabelled} relabelled, ${counts.unchanged} already trained\n`);
+        process.stdout.write(`${total} messages: ${counts.trained} trained, ${counts.relabelled} relabelled, ${counts.unchanged} already trained${o.mode === 'thick' ? `, ${total - counts.trained - counts.relabelled - counts.unchanged} already scored right (thick mode)` : ''}\n`);
         process.stdout.write(`${o.user ? o.user.toLowerCase() : 'global'} statistics: ${t.ham} ham, ${t.spam} spam\n`);
       }).catch(fail));
   cmd

@@ -1,4 +1,4 @@
-// Classifier maths against hand-computed values: Robinson's f(w) (s = 0.45, x = 0.5), the χ²
+// Classifier maths against hand-computed values: Robinson's f(w) (SpamBayes' s = 0.45 and the default s = 1, x = 0.5), the χ²
 // upper tail for even degrees of freedom, SpamBayes' chi-square combining, its bound on the
 // number of independent clues, Robinson's geometric combining, and the log-odds sharpening.
 import { test } from 'node:test';
@@ -16,7 +16,14 @@ const fw: Array<[{ ham: number; spam: number }, { ham: number; spam: number }, n
   [{ ham: 0, spam: 0 }, { ham: 10, spam: 5 }, 0.5], // never seen: x
   [{ ham: 0, spam: 3 }, { ham: 0, spam: 0 }, 0.5], // empty database: x
 ];
-for (const [c, t, expected] of fw) test(`f(w) ${JSON.stringify(c)} of ${JSON.stringify(t)}`, () => near(tokenProbability(c, t), expected));
+for (const [c, t, expected] of fw) test(`f(w) ${JSON.stringify(c)} of ${JSON.stringify(t)} (s = 0.45)`, () => near(tokenProbability(c, t, { s: 0.45, x: 0.5 }), expected));
+
+test('f(w) with the default s = 1: a token seen once in spam is 0.75, twice 5/6', () => {
+  assert.equal(DEFAULT_CLASSIFIER.s, 1);
+  near(tokenProbability({ ham: 0, spam: 1 }, { ham: 1, spam: 1 }), (0.5 + 1) / 2);
+  near(tokenProbability({ ham: 0, spam: 2 }, { ham: 5, spam: 5 }), (0.5 + 2) / 3);
+  near(tokenProbability({ ham: 1, spam: 3 }, { ham: 10, spam: 5 }), (0.5 + 4 * (0.6 / 0.7)) / 5);
+});
 
 test('chi2Q: closed forms for v = 2 and v = 4', () => {
   near(chi2Q(3, 2), Math.exp(-1.5));
@@ -65,7 +72,7 @@ test('classify: weak tokens are not clues, strongest first, at most maxClues, du
   ]);
   const r = classify(['the', 'money', 'money', 'winner', 'unknown'], counts, totals);
   assert.deepEqual(r.clues.map((c) => c.token), ['money', 'winner']);
-  near(r.clues[0]!.probability, (0.225 + 9) / 9.45);
+  near(r.clues[0]!.probability, (0.5 + 9) / 10); // s = 1
   assert.equal(r.verdict, 'spam');
   assert.ok(r.score > 0.95);
   assert.equal(classify(['meeting', 'the'], counts, totals).verdict, 'ham');
@@ -108,12 +115,22 @@ test('sharpen: scales the log-odds, keeps order, 0.5, 0 and 1', () => {
   }
   near(sharpen(0.8, 1), 0.8);
   near(sharpen(0.8, 2), 0.64 / (0.64 + 0.04)); // p^2 / (p^2 + (1-p)^2)
-  assert.ok(sharpen(0.85, 1.7) > 0.949 && sharpen(0.85, 1.7) < 0.951, 'c = 1.7 (the previous default) maps 0.85 to 0.95');
-  const c = DEFAULT_CLASSIFIER.sharpness;
-  assert.ok(sharpen(0.83, c) > 0.948 && sharpen(0.83, c) < 0.951, 'the default (1.85) maps 0.83 to the 0.95 junk cutoff');
+  assert.ok(sharpen(0.85, 1.7) > 0.949 && sharpen(0.85, 1.7) < 0.951, 'c = 1.7 (the second-round default) maps 0.85 to 0.95');
+});
+
+test('sharpen with a centre: the centre becomes 0.5, order kept, 0 and 1 stay; the defaults put the CV cutoffs at 0.2 and 0.95', () => {
+  near(sharpen(0.3, 4, 0.3), 0.5);
+  near(sharpen(0.3, 1, 0.3), 0.5);
+  near(sharpen(0.6, 1, 0.3), 0.6 / 0.4 / (0.6 / 0.4 + 0.3 / 0.7), 1e-12); // odds divided by the centre's odds
+  assert.equal(sharpen(0, 4, 0.3), 0);
+  assert.equal(sharpen(1, 4, 0.3), 1);
+  const { sharpness: c, center: m } = DEFAULT_CLASSIFIER;
+  // Chosen on cross-validation (docs/spam.md, fourth round): combined 0.472 -> 0.95, 0.233 -> 0.2.
+  assert.ok(sharpen(0.472, c, m) > 0.949 && sharpen(0.472, c, m) < 0.951, String(sharpen(0.472, c, m)));
+  assert.ok(sharpen(0.233, c, m) > 0.199 && sharpen(0.233, c, m) < 0.202, String(sharpen(0.233, c, m)));
   let last = 0;
   for (let p = 0.01; p < 1; p += 0.01) {
-    const v = sharpen(p, DEFAULT_CLASSIFIER.sharpness);
+    const v = sharpen(p, c, m);
     assert.ok(v > last);
     last = v;
   }
@@ -128,7 +145,9 @@ test('classify: the defaults use the bounded chi-square and sharpen; options sel
     tokens.push(`s${i}`);
   }
   const raw = combine(Array(60).fill(tokenProbability({ ham: 20, spam: 80 }, totals)), DEFAULT_CLASSIFIER.effectiveClues).score;
-  near(classify(tokens, counts, totals).score, sharpen(raw, DEFAULT_CLASSIFIER.sharpness), 1e-12);
-  near(classify(tokens, counts, totals, { effectiveClues: 0, sharpness: 1 }).score, combine(Array(60).fill(tokenProbability({ ham: 20, spam: 80 }, totals))).score, 1e-12);
-  near(classify(tokens, counts, totals, { combining: 'geometric', sharpness: 1 }).score, combineGeometric(Array(60).fill(tokenProbability({ ham: 20, spam: 80 }, totals))).score, 1e-12);
+  near(classify(tokens, counts, totals).score, sharpen(raw, DEFAULT_CLASSIFIER.sharpness, DEFAULT_CLASSIFIER.center), 1e-12);
+  near(classify(tokens, counts, totals).raw, raw, 1e-12);
+  near(classify(tokens, counts, totals, { sharpness: 1, center: 0.5 }).score, raw, 1e-12);
+  near(classify(tokens, counts, totals, { effectiveClues: 0, sharpness: 1, center: 0.5 }).score, combine(Array(60).fill(tokenProbability({ ham: 20, spam: 80 }, totals))).score, 1e-12);
+  near(classify(tokens, counts, totals, { combining: 'geometric', sharpness: 1, center: 0.5 }).score, combineGeometric(Array(60).fill(tokenProbability({ ham: 20, spam: 80 }, totals))).score, 1e-12);
 });

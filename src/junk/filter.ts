@@ -70,9 +70,14 @@ export async function scoreTokens(
   options: { classifier?: Partial<ClassifierOptions>; policy?: ScopePolicy } = {},
 ): Promise<ScoredMessage> {
   const scope = await chooseScope(store, userId, options.policy);
-  const lookup = (options.classifier?.degenerate ?? DEFAULT_CLASSIFIER.degenerate) ? withDegenerate(tokens) : tokens;
+  return scoreIn(store, scope, tokens, options.classifier);
+}
+
+/** Score tokens with one scope's statistics (no choice of scope: e.g. while training that scope). */
+export async function scoreIn(store: JunkStore, scope: Scope, tokens: readonly string[], classifier?: Partial<ClassifierOptions>): Promise<ScoredMessage> {
+  const lookup = (classifier?.degenerate ?? DEFAULT_CLASSIFIER.degenerate) ? withDegenerate(tokens) : tokens;
   const [counts, totals] = await Promise.all([store.getCounts(scope, lookup), store.getTotals(scope)]);
-  return { ...classify(tokens, counts, totals, options.classifier), scope };
+  return { ...classify(tokens, counts, totals, classifier), scope };
 }
 
 /** The tokens and their plainer forms (classify's degeneration needs the counts of both). */

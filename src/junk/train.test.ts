@@ -6,7 +6,7 @@ import { chooseScope, groupByScope, scoreTokens } from './filter.ts';
 import { MemoryJunkStore } from './memory.ts';
 import { GLOBAL, userScope, type JunkStore, type Scope } from './ports.ts';
 import { tokenize } from './tokenize.ts';
-import { legacyMessageKey, messageKey, scopesFor, train, trainScope, untrain, untrainScope } from './train.ts';
+import { DEFAULT_THICK, legacyMessageKey, messageKey, scopesFor, train, trainScope, trainThick, untrain, untrainScope } from './train.ts';
 
 const A = { key: 'a', tokens: ['cheap', 'pills', 'now', 'now'] };
 const B = { key: 'b', tokens: ['meeting', 'now'] };
@@ -171,4 +171,71 @@ test('a message trained under its legacy key keeps that record: relabelling stay
   // a message never trained before gets the new key
   assert.equal(await trainScope(store, userScope(1), msg, 'ham'), 'trained');
   assert.equal((await store.getRecord(userScope(1), messageKey(raw)))?.label, 'ham');
+});
+
+// Thick-threshold training (trainThick): only what the statistics so far get wrong or nearly wrong.
+const bulk = (key: string, label: 'ham' | 'spam', tokens: string[]) => ({ key, label, tokens: () => tokens });
+const rawScore = (store: JunkStore) => async (tokens: readonly string[]) => (await scoreTokens(store, null, tokens)).raw;
+
+function synthetic(): ReturnType<typeof bulk>[] {
+  const out: ReturnType<typeof bulk>[] = [];
+  for (let i = 0; i < 30; i++) {
+    out.push(bulk(`h${String(i).padStart(2, '0')}`, 'ham', ['meeting', 'agenda', `project${i % 5}`, 'team']));
+    out.push(bulk(`s${String(i).padStart(2, '0')}`, 'spam', ['casino', 'winner', `prize${i % 5}`, 'cheap']));
+  }
+  // two hard ones: ham that talks like spam, spam that talks like ham
+  out.push(bulk('hx', 'ham', ['casino', 'winner', 'meeting', 'agenda', 'minutes']));
+  out.push(bulk('sx', 'spam', ['meeting', 'agenda', 'team', 'casino']));
+  return out;
+}
+
+test('trainThick: after the warm-up only messages scored on the wrong side of the margin are trained; a second run trains nothing', async () => {
+  const store = new MemoryJunkStore();
+  const msgs = synthetic();
+  const r = await trainThick(store, GLOBAL, msgs, { warmup: 3, passes: 4, score: rawScore(store), now: 0 });
+  const t = await store.getTotals(GLOBAL);
+  assert.ok(t.ham >= 3 && t.spam >= 3, JSON.stringify(t));
+  assert.ok(t.ham + t.spam < msgs.length, `easy messages are not trained: ${JSON.stringify(t)}`);
+  assert.equal(r.trained, t.ham + t.spam);
+  // the hard ones were trained (the statistics so far scored them on the wrong side)
+  assert.equal((await store.getRecord(GLOBAL, 'hx'))?.label, 'ham');
+  assert.equal((await store.getRecord(GLOBAL, 'sx'))?.label, 'spam');
+  // every message untrained now scores on its side of the margins
+  for (const m of msgs) {
+    if ((await store.getRecord(GLOBAL, m.key)) !== null) continue;
+    const s = await rawScore(store)(m.tokens());
+    assert.ok(m.label === 'ham' ? s < DEFAULT_THICK.hamMargin : s >= DEFAULT_THICK.spamMargin, `${m.key} ${s}`);
+  }
+  const again = await trainThick(store, GLOBAL, msgs, { warmup: 3, score: rawScore(store), now: 0 });
+  assert.equal(again.trained, 0);
+  assert.deepEqual(await store.getTotals(GLOBAL), t, 'never counted twice');
+});
+
+test('trainThick: the order is by key, not by the input order; warm-up trains everything while a class is short', async () => {
+  const a = new MemoryJunkStore();
+  const b = new MemoryJunkStore();
+  const msgs = synthetic();
+  await trainThick(a, GLOBAL, msgs, { warmup: 3, score: rawScore(a), now: 0 });
+  await trainThick(b, GLOBAL, [...msgs].reverse(), { warmup: 3, score: rawScore(b), now: 0 });
+  assert.deepEqual(await a.getTotals(GLOBAL), await b.getTotals(GLOBAL));
+  const everything = new MemoryJunkStore();
+  await trainThick(everything, GLOBAL, msgs, { warmup: 1000, score: rawScore(everything), now: 0 });
+  assert.deepEqual(await everything.getTotals(GLOBAL), { ham: 31, spam: 31 }, 'a warm-up larger than the corpus trains all');
+});
+
+test('trainThick: a message trained with the other label before is relabelled, exactly', async () => {
+  const store = new MemoryJunkStore();
+  await trainScope(store, GLOBAL, { key: 'hx', tokens: ['casino', 'winner', 'meeting', 'agenda', 'minutes'] }, 'spam');
+  const r = await trainThick(store, GLOBAL, synthetic(), { warmup: 1000, score: rawScore(store), now: 0 });
+  assert.equal(r.relabelled, 1);
+  assert.equal((await store.getRecord(GLOBAL, 'hx'))?.label, 'ham');
+  assert.deepEqual(await store.getTotals(GLOBAL), { ham: 31, spam: 31 });
+  assert.deepEqual(await store.getCounts(GLOBAL, ['minutes']), new Map([['minutes', { ham: 1, spam: 0 }]]));
+});
+
+test('trainThick: passes stop as soon as one trains nothing; progress is reported per pass', async () => {
+  const store = new MemoryJunkStore();
+  const passes = new Set<number>();
+  await trainThick(store, GLOBAL, synthetic(), { warmup: 3, passes: 10, score: rawScore(store), onProgress: (p) => passes.add(p.pass), now: 0 });
+  assert.ok(passes.size >= 2 && passes.size < 10, `passes ${[...passes]}`);
 });

@@ -78,9 +78,9 @@ test('CLI train/classify/eval, then the MX: header on every message, spam to Jun
   const srv = await startTestServer();
   t.after(() => srv.close());
   const { config, ham, spam } = corpus(srv, 25);
-  const tr = await cli(config, ['spam', 'train', '--ham', ham, '--spam', spam]);
+  const tr = await cli(config, ['spam', 'train', '--mode', 'all', '--ham', ham, '--spam', spam]);
   assert.equal(tr.code, 0, tr.stderr);
-  assert.match(tr.stdout, /50 messages: 50 trained, 0 relabelled, 0 already trained/);
+  assert.match(tr.stdout, /50 messages: 50 trained, 0 relabelled, 0 already trained\n/);
   assert.match(tr.stdout, /global statistics: 25 ham, 25 spam/);
   assert.match(tr.stderr, /training .*50\/50/, 'progress on stderr');
   const again = await cli(config, ['spam', 'train', '--spam', spam]);
@@ -138,6 +138,35 @@ test('CLI train/classify/eval, then the MX: header on every message, spam to Jun
   assert.match((await c.cmd(`UID COPY ${await uidOf('hammy')} Archive`)).tagged, / OK /);
   assert.deepEqual(await srv.app.store.junk.getTotals(GLOBAL), { ham: 26, spam: 25 });
   await c.cmd('LOGOUT');
+});
+
+test('CLI train, thick mode (the default): a warm-up of min_trained each, then only what the statistics get wrong; a second run trains nothing', async (t) => {
+  const srv = await startTestServer();
+  t.after(() => srv.close());
+  const { config, ham, spam } = corpus(srv, 40);
+  const tr = await cli(config, ['spam', 'train', '--ham', ham, '--spam', spam]);
+  assert.equal(tr.code, 0, tr.stderr);
+  const m = /^80 messages: (\d+) trained, 0 relabelled, 0 already trained, (\d+) already scored right \(thick mode\)$/m.exec(tr.stdout);
+  assert.ok(m, tr.stdout);
+  const trained = Number(m[1]);
+  assert.equal(trained + Number(m[2]), 80);
+  assert.ok(trained >= 40 && trained < 80, `warm-up of 20 each, then errors only: ${trained}`);
+  const totals = await srv.app.store.junk.getTotals(GLOBAL);
+  assert.ok(totals.ham >= 20 && totals.spam >= 20, JSON.stringify(totals));
+  assert.equal(totals.ham + totals.spam, trained);
+  assert.match(tr.stderr, /reading .*80\/80/);
+  assert.match(tr.stderr, /training, pass 1 .*80\/80/);
+  const again = await cli(config, ['spam', 'train', '--ham', ham, '--spam', spam]);
+  assert.match(again.stdout, new RegExp(`^80 messages: 0 trained, 0 relabelled, ${trained} already trained, ${80 - trained} already scored right`, 'm'));
+  assert.deepEqual(await srv.app.store.junk.getTotals(GLOBAL), totals, 'never counted twice');
+  // the statistics sort new mail
+  writeFileSync(join(srv.dir, 'probe-spam.eml'), spamMsg(99));
+  writeFileSync(join(srv.dir, 'probe-ham.eml'), hamMsg(99));
+  assert.match((await cli(config, ['spam', 'classify', join(srv.dir, 'probe-spam.eml')])).stdout, /^score: [\d.]+\nverdict: spam\n/);
+  assert.match((await cli(config, ['spam', 'classify', join(srv.dir, 'probe-ham.eml')])).stdout, /^score: [\d.]+\nverdict: ham\n/);
+  const bad = await cli(config, ['spam', 'train', '--mode', 'sometimes', '--ham', ham]);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /--mode must be thick or all/);
 });
 
 test('reject = true: 550 5.7.1 above reject_threshold at the end of DATA, nothing delivered; ham still accepted', async (t) => {

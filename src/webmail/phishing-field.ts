@@ -12,6 +12,7 @@
  * MX wrote (the route stage strips any the sender brought).
  */
 import { unquoteToken } from '../junk/header.ts';
+import { splitOutsideQuotes } from '../mail/mime/header.ts';
 
 export const PHISHING_FIELD = 'X-Mailwarden-Phishing';
 
@@ -45,27 +46,10 @@ const EXPLAIN: Record<string, string> = {
   'first-contact': 'Nobody here has exchanged mail with this sender before.',
 };
 
-/** Split at ";" outside double-quoted strings (with \-escapes). */
+/** Split at ";" outside double-quoted strings; null when a quoted string is left open. */
 function splitItems(v: string): string[] | null {
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < v.length; i++) {
-    const ch = v[i]!;
-    if (quoted && ch === '\\') {
-      cur += ch + (v[i + 1] ?? '');
-      i++;
-      continue;
-    }
-    if (ch === '"') quoted = !quoted;
-    if (ch === ';' && !quoted) {
-      out.push(cur.trim());
-      cur = '';
-    } else cur += ch;
-  }
-  if (quoted) return null;
-  out.push(cur.trim());
-  return out;
+  const { items, closed } = splitOutsideQuotes(v);
+  return closed ? items.map((i) => i.trim()) : null;
 }
 
 /** The item's text with each quoted-string decoded (and shown in double quotes). */

@@ -90,9 +90,12 @@ export function stripComments(text: string): string {
   return out;
 }
 
-/** Split "a; b=c; d="e;f"" at semicolons outside quotes. */
-function splitParams(text: string): string[] {
-  const out: string[] = [];
+/**
+ * Split "a; b=c; d="e;f"" at semicolons outside double-quoted strings (with \-escapes, RFC 5322
+ * §3.2.4); `closed` is false when a quoted string is left open.
+ */
+export function splitOutsideQuotes(text: string): { items: string[]; closed: boolean } {
+  const items: string[] = [];
   let cur = '';
   let quoted = false;
   for (let i = 0; i < text.length; i++) {
@@ -104,13 +107,15 @@ function splitParams(text: string): string[] {
     }
     if (ch === '"') quoted = !quoted;
     if (ch === ';' && !quoted) {
-      out.push(cur);
+      items.push(cur);
       cur = '';
     } else cur += ch;
   }
-  out.push(cur);
-  return out;
+  items.push(cur);
+  return { items, closed: !quoted };
 }
+
+const splitParams = (text: string): string[] => splitOutsideQuotes(text).items;
 
 function unquote(value: string): string {
   const v = value.trim();

@@ -192,30 +192,29 @@ export async function trainThick(store: JunkStore, scope: Scope, messages: reado
   const order = [...messages].sort((a, b) => (by.get(a)! < by.get(b)! ? -1 : by.get(a)! > by.get(b)! ? 1 : 0));
   const counts: Record<TrainOutcome, number> = { trained: 0, unchanged: 0, relabelled: 0, untrained: 0, absent: 0 };
   const settled = new Set<string>();
+  const wrongSide = (label: Label, score: number) => (label === 'ham' ? score >= o.hamMargin : score < o.spamMargin);
   for (let pass = 1; pass <= o.passes; pass++) {
     let trained = 0;
     let done = 0;
     for (const m of order) {
       done++;
-      if (settled.has(m.key)) continue;
-      // Trained before (an earlier run, or a user's move): the same label is left alone, the other
-      // is relabelled whatever the score (the corpus's label is the user's word).
-      const earlier = await store.getRecord(scope, m.key);
-      if (earlier !== null && earlier.label === m.label) {
-        counts.unchanged++;
-        settled.add(m.key);
-        o.onProgress?.({ pass, done, total: order.length, trained });
-        continue;
-      }
-      const tokens = await m.tokens();
-      const totals = await store.getTotals(scope);
-      const warming = totals.ham < o.warmup || totals.spam < o.warmup;
-      const score = warming || earlier !== null ? 0.5 : await o.score(tokens);
-      if (warming || earlier !== null || (m.label === 'ham' ? score >= o.hamMargin : score < o.spamMargin)) {
-        const r = await trainScope(store, scope, { key: m.key, tokens }, m.label, { now: o.now });
-        counts[r]++;
-        settled.add(m.key);
-        trained++;
+      if (!settled.has(m.key)) {
+        // Trained before (an earlier run, or a user's move): the same label is left alone, the
+        // other is relabelled whatever the score (the corpus's label is the user's word).
+        const earlier = await store.getRecord(scope, m.key);
+        if (earlier !== null && earlier.label === m.label) {
+          counts.unchanged++;
+          settled.add(m.key);
+        } else {
+          const tokens = await m.tokens();
+          const totals = await store.getTotals(scope);
+          const warming = totals.ham < o.warmup || totals.spam < o.warmup;
+          if (warming || earlier !== null || wrongSide(m.label, await o.score(tokens))) {
+            counts[await trainScope(store, scope, { key: m.key, tokens }, m.label, { now: o.now })]++;
+            settled.add(m.key);
+            trained++;
+          }
+        }
       }
       o.onProgress?.({ pass, done, total: order.length, trained });
     }

@@ -10,14 +10,16 @@
  *                   is in fold i mod K); the test split is not read. Scores of all folds are
  *                   pooled. This is the mode to tune with, so the test split is not tuned on.
  *
- * Variants: `default` is the library's defaults. --ablation runs the rows of the third-round
- * table in docs/spam.md (the second-round defaults, each third-round token family or setting
- * switched on or off, the previous defaults, other combining rules, each token family switched on or
- * off, Received on, headers off, the corpus's obfuscation strings dropped); --variants a,b picks
- * named variants (--list shows them); --variant 'name={"tokenize":{...},"classifier":{...}}' adds
- * an ad-hoc one (repeatable; the name must not contain "=", a --variants name no ","). Tokens
- * and fold stores of the latest tokenizer configuration are kept and shared by the classifier
- * variants that follow it.
+ * Variants: `default` is the library's defaults (thick-threshold training, as `spam train`).
+ * --ablation runs the rows of the fourth-round ablation in docs/spam.md (earlier rounds' defaults
+ * with their own training and calibration, the thick-training settings, each token family or
+ * setting switched on or off, other combining rules, Received on, headers off, the corpus's
+ * obfuscation strings dropped); --variants a,b picks named variants (--list shows them);
+ * --variant 'name={"training":{...},"tokenize":{...},"classifier":{...}}' adds an ad-hoc one
+ * (repeatable; the name must not contain "=", a --variants name no ","). The tokens of the latest
+ * tokenizer configuration are kept for the variants that follow it; CV fold stores are shared
+ * only by variants with the same tokenizer and training (and, for thick training, which scores
+ * with the classifier, the same classifier options).
  *
  *   npx node bench/spam-eval.ts                      default, test split
  *   npx node bench/spam-eval.ts --ablation           the ablation table, test split (reads the

@@ -34,6 +34,8 @@ import { publishedMtaSts } from './mtasts.ts';
 import { scheduleTlsReports, tlsReportDeps } from './tlsrpt-reports.ts';
 import { WebServer } from '../web/server.ts';
 import { webmailApp } from '../webmail/app.ts';
+import { openJunkStatistics, storeStatistics, type JunkStatistics } from './statistics.ts';
+import type { JunkStore } from '../junk/ports.ts';
 
 export function openStore(config: Config): Store {
   return new SqliteStore({ dataDir: config.data_dir });
@@ -42,6 +44,8 @@ export function openStore(config: Config): Store {
 export interface RunningApp {
   config: Config;
   store: Store;
+  /** The spam filter's statistics ([spam] statistics): store.junk, or a PostgreSQL database. */
+  junk: JunkStore;
   tls: TlsMaterial;
   smtp: SmtpServer;
   pop3: Pop3Server;
@@ -78,10 +82,18 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
   });
   const recentLogins = new RecentLogins(a.pop_before_smtp_minutes);
   const resolver = await resolverFromConfig(config);
+  // The filter's statistics, chosen once here; an unreachable PostgreSQL stops the start.
+  let statistics: JunkStatistics;
+  try {
+    statistics = config.spam.enabled ? await openJunkStatistics(config, store, logger) : storeStatistics(store);
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
   const queue = createQueueRunner({ config, store, directory, resolver, logger });
   const pipeline = new InboundPipeline({ directory, store, logger, hostname: config.hostname, dkimKeys: dkimKeySource(store), onQueued: () => queue.wake(),
     authenticate: config.dmarc.enabled ? { resolver, trustedSealers: config.arc.trusted_sealers, trustedForwarders: config.dmarc.trusted_forwarders } : undefined,
-    classify: config.spam.enabled ? { ...spamOptions(config, store), spool: { spoolDir, memoryLimit: config.limits.memory_spool_bytes } } : undefined,
+    classify: config.spam.enabled ? { ...spamOptions(config, statistics.junk), spool: { spoolDir, memoryLimit: config.limits.memory_spool_bytes } } : undefined,
     attachments: attachmentsOptions(config),
     phishing: phishingOptions(config, store),
     dmarcReports: config.dmarc.report_mailbox.length ? { isReportMailbox: reportMailboxMatcher(config.dmarc.report_mailbox) } : undefined,
@@ -99,7 +111,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     ? webmailApp({
         store, logger, authservId: config.hostname,
         login: { directory, store, throttle, cramMd5: a.cram_md5 },
-        mailboxes: { store, events, maxMailboxes: config.imap.max_mailboxes, ...junkTraining(config, store, logger) },
+        mailboxes: { store, events, maxMailboxes: config.imap.max_mailboxes, ...junkTraining(config, store, statistics.junk, logger) },
         sessionIdleMs: durationMs(config.webmail.session_idle), sessionMaxMs: durationMs(config.webmail.session_max),
       })
     : undefined;
@@ -129,7 +141,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     limits: config.imap,
     plaintextAuth: a.plaintext,
     auth: { directory, store, throttle, cramMd5: a.cram_md5, recentLogins },
-    mailboxes: { store, events, maxMailboxes: config.imap.max_mailboxes, ...junkTraining(config, store, logger) },
+    mailboxes: { store, events, maxMailboxes: config.imap.max_mailboxes, ...junkTraining(config, store, statistics.junk, logger) },
     spool: { dir: spoolDir, memoryLimit: config.limits.memory_spool_bytes },
     logger,
   });
@@ -172,6 +184,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     await imap.close(0);
     await pop3.close(0);
     await smtp.close(0);
+    await statistics.close();
     await store.close();
     throw e;
   }
@@ -186,6 +199,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
   return {
     config,
     store,
+    junk: statistics.junk,
     tls,
     smtp,
     pop3,
@@ -198,6 +212,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
       await dmarcReports.stop();
       await tlsReports.stop();
       await queue.stop();
+      await statistics.close();
       await store.close();
     },
   };
@@ -212,15 +227,15 @@ function publicUrl(config: Config): string {
 }
 
 /** Stage "classify" options from [spam]. */
-function spamOptions(config: Config, store: Store) {
+function spamOptions(config: Config, junk: JunkStore) {
   const s = config.spam;
-  return { junk: store.junk, hamThreshold: s.ham_threshold, junkThreshold: s.junk_threshold, reject: s.reject, rejectThreshold: s.reject_threshold, minTrained: s.min_trained, userMinTrained: s.user_min_trained };
+  return { junk, hamThreshold: s.ham_threshold, junkThreshold: s.junk_threshold, reject: s.reject, rejectThreshold: s.reject_threshold, minTrained: s.min_trained, userMinTrained: s.user_min_trained };
 }
 
 /** Training by moving mail into and out of Junk (IMAP COPY/MOVE), when [spam] is enabled. */
-function junkTraining(config: Config, store: Store, logger: Logger) {
+function junkTraining(config: Config, store: Store, junk: JunkStore, logger: Logger) {
   if (!config.spam.enabled) return {};
-  const deps = { junk: store.junk, readBlob: (id: number) => store.readBlob(id), authservId: config.hostname, trainGlobal: config.spam.train_global };
+  const deps = { junk, readBlob: (id: number) => store.readBlob(id), authservId: config.hostname, trainGlobal: config.spam.train_global };
   return {
     junkTraining: async (userId: number, blobIds: readonly number[], label: 'ham' | 'spam') => {
       const outcomes = await trainStored(deps, userId, blobIds, label);

@@ -1,6 +1,9 @@
 /** Shared by the CLI commands: config loading, store opening, output, password input. */
 import { loadConfig, ConfigError, type Config } from '../config/load.ts';
 import { openStore } from '../app/app.ts';
+import { openJunkStatistics, StatisticsError } from '../app/statistics.ts';
+import type { JunkStore } from '../junk/ports.ts';
+import { silentLogger } from '../lib/logger.ts';
 import type { Store } from '../store/ports.ts';
 import { StoreConflict } from '../store/ports.ts';
 import { AccountError } from '../directory/accounts.ts';
@@ -24,8 +27,23 @@ export async function withStore<T>(opts: GlobalOptions, fn: (store: Store, cfg: 
   }
 }
 
+/**
+ * Runs `fn` with an open store and the spam filter's statistics ([spam] statistics: the store's
+ * own tables or a PostgreSQL database), and closes both.
+ */
+export async function withStatistics<T>(opts: GlobalOptions, fn: (store: Store, junk: JunkStore, cfg: Config) => Promise<T>): Promise<T> {
+  return withStore(opts, async (store, cfg) => {
+    const statistics = await openJunkStatistics(cfg, store, silentLogger());
+    try {
+      return await fn(store, statistics.junk, cfg);
+    } finally {
+      await statistics.close();
+    }
+  });
+}
+
 export function fail(e: unknown): never {
-  if (e instanceof ConfigError || e instanceof StoreConflict || e instanceof AccountError || e instanceof UsageError) {
+  if (e instanceof ConfigError || e instanceof StoreConflict || e instanceof AccountError || e instanceof UsageError || e instanceof StatisticsError) {
     process.stderr.write(`mailwarden: ${e.message}\n`);
     process.exit(1);
   }

@@ -1,7 +1,8 @@
 /** `mailwarden domain add|list|del` */
 import type { Command } from 'commander';
 import { addDomain } from '../directory/accounts.ts';
-import { fail, printJson, printTable, withStore, type GlobalOptions, UsageError } from './common.ts';
+import { fail, printJson, printTable, withStatistics, withStore, type GlobalOptions, UsageError } from './common.ts';
+import { userScope } from '../junk/ports.ts';
 
 export function registerDomain(program: Command, global: () => GlobalOptions): void {
   const cmd = program.command('domain').description('manage local mail domains');
@@ -16,9 +17,12 @@ export function registerDomain(program: Command, global: () => GlobalOptions): v
       if (o.json) return printJson(ds.map((d) => ({ name: d.name, createdAt: new Date(d.createdAt).toISOString() })));
       printTable(ds.map((d) => [d.name, new Date(d.createdAt).toISOString()]), ['DOMAIN', 'CREATED']);
     }).catch(fail));
-  cmd.command('del <name>').description('delete a domain (refused while it has users or aliases)').option('--force', 'also delete its users, their mail, and its aliases').action((name: string, o: { force?: boolean }) =>
-    withStore(global(), async (store) => {
-      if (!(await store.deleteDomain(name.toLowerCase(), o.force))) throw new UsageError(`no such domain ${name}`);
+  cmd.command('del <name>').description('delete a domain (refused while it has users or aliases)').option('--force', "also delete its users, their mail and spam filter statistics, and its aliases").action((name: string, o: { force?: boolean }) =>
+    withStatistics(global(), async (store, junk) => {
+      const domain = name.toLowerCase();
+      // Statistics before users (see `user del`); without --force a domain with users is refused.
+      if (o.force && (await store.getDomain(domain))) for (const u of await store.listUsers(domain)) await junk.dropScope(userScope(u.id));
+      if (!(await store.deleteDomain(domain, o.force))) throw new UsageError(`no such domain ${name}`);
       process.stdout.write(`domain ${name} deleted\n`);
     }).catch(fail));
 }

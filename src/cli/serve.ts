@@ -6,6 +6,7 @@ import { openStore } from '../app/app.ts';
 import { createLogger } from '../lib/logger.ts';
 import { loadConfig } from '../config/load.ts';
 import { fail, type GlobalOptions } from './common.ts';
+import { redactUrl } from '../store/postgres/pool.ts';
 
 function hp(a: { host: string; port: number }): string {
   return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
@@ -18,6 +19,7 @@ export function banner(app: RunningApp, demo: DemoAccount | null, configPath: st
     'mailwarden is running',
     `  config:    ${configPath ?? 'built-in defaults (no mailwarden.toml)'}`,
     `  data:      ${c.data_dir} (SQLite store, WAL, synchronous=FULL)`,
+    ...(c.spam.enabled && c.spam.statistics !== 'store' ? [`  spam statistics: ${redactUrl(c.spam.statistics)} (PostgreSQL, users as ${c.spam.statistics_namespace || c.hostname})`] : []),
     `  hostname:  ${c.hostname}`,
     `  TLS:       ${app.tls.source}`,
     `             SHA-256 ${app.tls.fingerprint256}`,

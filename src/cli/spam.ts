@@ -1,6 +1,7 @@
 /**
  * `mailwarden spam train|classify|eval`: the Bayesian filter (src/junk, docs/spam.md) from the
- * command line, against the server's store (safe while the server runs: SQLite WAL).
+ * command line, against the server's statistics ([spam] statistics: the store, safe while the
+ * server runs thanks to SQLite WAL, or the shared PostgreSQL database).
  *
  * Messages come from a directory (every regular file in it, recursively: one RFC 5322 message
  * per file, e.g. Maildir cur/ new/) or an mbox file (messages split at "From " lines, mboxrd
@@ -16,7 +17,7 @@ import { scoreIn, scoreTokens } from '../junk/filter.ts';
 import { GLOBAL, userScope, type JunkStore, type Label, type Scope } from '../junk/ports.ts';
 import type { Config } from '../config/schema.ts';
 import type { Store } from '../store/ports.ts';
-import { fail, printJson, withStore, type GlobalOptions, UsageError } from './common.ts';
+import { fail, printJson, withStatistics, type GlobalOptions, UsageError } from './common.ts';
 
 /** Splits an mbox (RFC 4155) into messages; ">From " lines are unquoted (mboxrd). */
 export function splitMbox(data: Buffer): Buffer[] {
@@ -109,7 +110,7 @@ export function registerSpam(program: Command, global: () => GlobalOptions): voi
     .option('--mode <thick|all>', 'thick (default): train only the messages the statistics so far get wrong or nearly wrong, in passes (ranks better; the score calibration assumes it, docs/spam.md); all: train every message (scores then run higher)', 'thick')
     .option('--passes <n>', 'thick mode: at most this many passes', String(DEFAULT_THICK.passes))
     .action((o: { ham?: string[]; spam?: string[]; user?: string; mode: string; passes: string }) =>
-      withStore(global(), async (store, cfg) => {
+      withStatistics(global(), async (store, junk, cfg) => {
         if (!o.ham?.length && !o.spam?.length) throw new UsageError('nothing to train: give --ham and/or --spam');
         if (o.mode !== 'thick' && o.mode !== 'all') throw new UsageError('--mode must be thick or all');
         const passes = Number(o.passes);
@@ -126,7 +127,7 @@ export function registerSpam(program: Command, global: () => GlobalOptions): voi
           for (const { label, msgs } of sources) {
             for (let i = 0; i < msgs.count; i++) {
               const raw = msgs.get(i);
-              const [r] = await train(store.junk, [scope], { key: messageKey(raw), tokens: messageTokens(raw, cfg.hostname) }, label);
+              const [r] = await train(junk, [scope], { key: messageKey(raw), tokens: messageTokens(raw, cfg.hostname) }, label);
               counts[r!]++;
               bar.tick(++done, label);
             }
@@ -146,10 +147,10 @@ export function registerSpam(program: Command, global: () => GlobalOptions): voi
           keysBar.end();
           let bar = progress('training, pass 1', total);
           let pass = 1;
-          counts = await trainThick(store.junk, scope, messages, {
+          counts = await trainThick(junk, scope, messages, {
             passes,
             warmup: Math.max(cfg.spam.min_trained, scope.kind === 'user' ? cfg.spam.user_min_trained : 0),
-            score: async (tokens) => (await scoreIn(store.junk, scope, tokens)).raw,
+            score: async (tokens) => (await scoreIn(junk, scope, tokens)).raw,
             onProgress: (p) => {
               if (p.pass !== pass) {
                 bar.end();
@@ -161,7 +162,7 @@ export function registerSpam(program: Command, global: () => GlobalOptions): voi
           });
           bar.end();
         }
-        const t = await store.junk.getTotals(scope);
+        const t = await junk.getTotals(scope);
         process.stdout.write(`${total} messages: ${counts.trained} trained, ${counts.relabelled} relabelled, ${counts.unchanged} already trained${o.mode === 'thick' ? `, ${total - counts.trained - counts.relabelled - counts.unchanged} already scored right (thick mode)` : ''}\n`);
         process.stdout.write(`${o.user ? o.user.toLowerCase() : 'global'} statistics: ${t.ham} ham, ${t.spam} spam\n`);
       }).catch(fail));
@@ -171,9 +172,9 @@ export function registerSpam(program: Command, global: () => GlobalOptions): voi
     .option('--user <address>', "score as for this user (their own statistics once trained enough)")
     .option('--json', 'JSON output')
     .action((file: string, o: { user?: string; json?: boolean }) =>
-      withStore(global(), async (store, cfg) => {
+      withStatistics(global(), async (store, junk, cfg) => {
         const { userId } = await scopeOf(store, o.user);
-        const r = await score(store.junk, cfg, userId, readFileSync(file));
+        const r = await score(junk, cfg, userId, readFileSync(file));
         const verdict = r.trained ? r.verdict : 'untrained';
         const scope = r.scope.kind === 'global' ? 'global' : (o.user ?? '').toLowerCase();
         if (o.json) return printJson({ score: r.score, verdict, scope, trained: r.totals, clues: r.clues.slice(0, 20) });
@@ -188,7 +189,7 @@ export function registerSpam(program: Command, global: () => GlobalOptions): voi
     .option('--user <address>', 'score as for this user')
     .option('--json', 'JSON output')
     .action((o: { ham: string[]; spam: string[]; user?: string; json?: boolean }) =>
-      withStore(global(), async (store, cfg) => {
+      withStatistics(global(), async (store, junk, cfg) => {
         const { userId } = await scopeOf(store, o.user);
         const sources: Array<{ label: Label; msgs: ReturnType<typeof messagesFrom> }> = [
           ...o.ham.map((p) => ({ label: 'ham' as const, msgs: messagesFrom(p) })),
@@ -201,7 +202,7 @@ export function registerSpam(program: Command, global: () => GlobalOptions): voi
         let done = 0;
         for (const { label, msgs } of sources) {
           for (let i = 0; i < msgs.count; i++) {
-            const r = await score(store.junk, cfg, userId, msgs.get(i));
+            const r = await score(junk, cfg, userId, msgs.get(i));
             n[label]++;
             if (r.verdict === 'unsure') n.unsure++;
             if (label === 'ham' && r.verdict === 'spam') n.fp++;

@@ -42,6 +42,7 @@ export function validateConfig(raw: unknown, source: string, baseDir: string, en
   if (config.tls.key) config.tls.key = resolve(baseDir, config.tls.key);
   if (config.dns.zone_file) config.dns.zone_file = resolve(baseDir, config.dns.zone_file);
   if (config.outbound.tls_ca_file) config.outbound.tls_ca_file = resolve(baseDir, config.outbound.tls_ca_file);
+  if (config.spam.statistics_password_file) config.spam.statistics_password_file = resolve(baseDir, config.spam.statistics_password_file);
   return config;
 }
 

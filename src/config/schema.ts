@@ -267,6 +267,17 @@ export const arcSchema = z
   .prefault({})
   .describe('ARC (RFC 8617) for forwarded mail and mailing lists.');
 
+/** A postgresql:// or postgres:// URL (the statistics database, [spam] statistics). */
+function isPostgresUrl(v: string): boolean {
+  if (!/^postgres(ql)?:\/\/[^\s]+$/i.test(v)) return false;
+  try {
+    new URL(v);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const spamSchema = z
   .object({
     enabled: z.boolean().default(true).describe('Score every message the MX receives with the trainable Bayesian filter (src/junk, docs/spam.md): add the X-Mailwarden-Spam header, deliver to Junk at or above junk_threshold. Users train it by moving mail into and out of Junk; `mailwarden spam train` trains from files.'),
@@ -277,6 +288,17 @@ export const spamSchema = z
     min_trained: z.number().int().min(1).default(20).describe('The global statistics score only once they hold at least this many trained ham AND this many trained spam messages; before that the header says "untrained" and nothing goes to Junk.'),
     user_min_trained: z.number().int().min(1).default(50).describe('A user\'s own statistics (trained by their moves into and out of Junk) take precedence over the global ones once they hold this many ham and this many spam messages.'),
     train_global: z.boolean().default(true).describe('A user\'s move into or out of Junk also trains the global statistics (false: only the user\'s own; the global ones are then trained by `mailwarden spam train` alone).'),
+    statistics: z
+      .string()
+      .refine((v) => v === 'store' || isPostgresUrl(v), { message: 'must be "store" or a postgresql:// (or postgres://) URL' })
+      .default('store')
+      .describe('Where the filter keeps its token statistics. "store": in the main store (SQLite under data_dir), one database per server. A PostgreSQL URL, e.g. "postgresql://mailwarden@db.example.org/mailwarden?sslmode=verify-full": in that database, which several mailwarden servers can share to score with, and train, one site database (the server, `mailwarden spam` and `user del` all use it; docs/spam.md "Storage"). Password: in the URL, else statistics_password_file, else PGPASSWORD; logs show the URL with it redacted. TLS: sslmode=verify-full checks the server\'s certificate and name (sslrootcert=<absolute path> for a private CA); without sslmode (or PGSSLMODE) the connection is not encrypted. An unreachable database stops the start; one lost while running leaves mail delivered with "X-Mailwarden-Spam: error".'),
+    statistics_namespace: z
+      .string()
+      .regex(/^$|^[A-Za-z0-9._-]{1,253}$/, 'letters, digits, ".", "_" and "-" only')
+      .default('')
+      .describe('With PostgreSQL statistics: the prefix of this server\'s per-user statistics (scope "user:<namespace>:<user id>"), because a user id names a person only within one server\'s store. Empty: `hostname`. Servers that share one user directory (the same users under the same ids) may set the same namespace to share users\' own statistics; the global statistics are shared by every server using the database. Changing it later orphans the users\' statistics (they start again empty).'),
+    statistics_password_file: z.string().default('').describe('With PostgreSQL statistics: a file whose first line is the database password, used when the URL carries none (keep it readable by the server only). Empty: the URL\'s password, else PGPASSWORD.'),
   })
   .strict()
   .refine((s) => s.ham_threshold <= s.junk_threshold && (!s.reject || s.junk_threshold <= s.reject_threshold), { message: 'need ham_threshold <= junk_threshold (<= reject_threshold when reject is on)' })

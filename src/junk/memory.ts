@@ -62,11 +62,13 @@ export class MemoryJunkStore implements JunkStore {
     const current = d.records.get(key);
     if (remove === null ? current !== undefined : current?.label !== remove.label) return false;
     if (remove !== null) {
+      // Each token once, as the engines do (a message adds at most 1 to a token's count).
+      const removeTokens = new Set(remove.tokens);
       // Validate first so a failure changes nothing (the port's all-or-nothing rule).
       if (d.totals[remove.label] < 1) throw new Error('junk store: untraining below zero');
-      for (const t of remove.tokens) if ((d.tokens.get(t)?.[remove.label] ?? 0) < 1) throw new Error('junk store: token count below zero');
+      for (const t of removeTokens) if ((d.tokens.get(t)?.[remove.label] ?? 0) < 1) throw new Error('junk store: token count below zero');
       d.totals[remove.label]--;
-      for (const t of remove.tokens) {
+      for (const t of removeTokens) {
         const c = { ...d.tokens.get(t)! };
         c[remove.label]--;
         if (c.ham === 0 && c.spam === 0) d.tokens.delete(t);
@@ -75,15 +77,20 @@ export class MemoryJunkStore implements JunkStore {
       d.records.delete(key);
     }
     if (add !== null) {
+      const addTokens = [...new Set(add.tokens)];
       d.totals[add.label]++;
-      for (const t of add.tokens) {
+      for (const t of addTokens) {
         const c = { ...(d.tokens.get(t) ?? { ham: 0, spam: 0 }) };
         c[add.label]++;
         d.tokens.set(t, c);
       }
-      d.records.set(key, { ...add, key, tokens: [...add.tokens] });
+      d.records.set(key, { ...add, key, tokens: addTokens });
     }
     return true;
+  }
+
+  async dropScope(scope: Scope): Promise<void> {
+    this.scopes.delete(scopeKey(scope));
   }
 
   /** Distinct tokens in a scope (for tests and the benchmark's report). */

@@ -57,4 +57,9 @@ export interface JunkStore {
    * This is what makes concurrent training of one message count it once.
    */
   commit(scope: Scope, key: string, change: { remove: TrainingRecord | null; add: TrainingRecord | null }): Promise<boolean>;
+  /**
+   * Forgets everything trained in this scope (counts, totals, records), in one transaction: for a
+   * user being deleted, whose id the store may give to a new user. Other scopes are untouched.
+   */
+  dropScope(scope: Scope): Promise<void>;
 }

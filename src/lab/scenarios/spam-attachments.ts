@@ -68,7 +68,7 @@ export const spamAttachments: Scenario = {
     const ham = corpus(HAM_WORDS, 30, 'Colleague <colleague@icloud.test>', 7);
     const spam = corpus(SPAM_WORDS, 30, `Offers <deals@${ATTACKER.domain}>`, 11);
     for (const [label, msgs] of [['ham', ham], ['spam', spam]] as const) {
-      for (const raw of msgs) await train(icloud.app.store.junk, [GLOBAL], { key: messageKey(raw), tokens: messageTokens(raw, hostname) }, label);
+      for (const raw of msgs) await train(icloud.app.junk, [GLOBAL], { key: messageKey(raw), tokens: messageTokens(raw, hostname) }, label);
     }
     ctx.t.note(`icloud.test: Bayesian filter trained on ${ham.length} ham and ${spam.length} spam messages (mailwarden spam train)`);
 

@@ -14,6 +14,7 @@ import { correspondentsContract } from './correspondents.ts';
 import { vanishedContract } from './vanished.ts';
 import { mtaStsContract } from './mtasts.ts';
 import { tlsReportsContract } from './tlsrpt.ts';
+import { junkContract } from './junk.ts';
 
 export interface EngineFactory {
   /** A fresh, empty store; `reopen` opens the same data again (persistence checks). */
@@ -254,50 +255,30 @@ export function storeContract(engine: string, factory: EngineFactory): void {
     await store.close();
   });
 
-  test(`[${engine}] junk: counts and totals per scope, compare-and-swap commit, exact undo, user rows go with the user`, async () => {
-    const { store, reopen } = await factory.create();
+  // The statistics port's own suite, on the store's engine (the same suite runs on PostgreSQL).
+  junkContract(engine, {
+    async create() {
+      const { store, reopen } = await factory.create();
+      const open = (s: Store) => ({ junk: s.junk, close: () => s.close() });
+      return { ...open(store), reopen: async () => open(await reopen()) };
+    },
+  });
+
+  test(`[${engine}] junk: a user's statistics go with the user, the global ones stay`, async () => {
+    const { store } = await factory.create();
     await store.addDomain('a.test');
     const u = await store.addUser({ address: 'u@a.test', passwordHash: H });
-    const j = store.junk;
-    const G = { kind: 'global' } as const;
     const U = { kind: 'user', userId: u.id } as const;
-    const spam = { key: 'k1', label: 'spam' as const, tokens: ['free', 'money', 'free'], trainedAt: 1000 };
-    assert.equal(await j.commit(G, 'k1', { remove: null, add: spam }), true);
-    assert.equal(await j.commit(G, 'k1', { remove: null, add: spam }), false, 'a record exists: nothing changes');
-    assert.equal(await j.commit(G, 'k2', { remove: null, add: { key: 'k2', label: 'ham', tokens: ['meeting', 'money'], trainedAt: 2000 } }), true);
-    assert.deepEqual(await j.getTotals(G), { ham: 1, spam: 1 });
-    assert.deepEqual(await j.getTotals(U), { ham: 0, spam: 0 }, 'scopes never mix');
-    assert.deepEqual(Object.fromEntries(await j.getCounts(G, ['free', 'money', 'meeting', 'never'])), { free: { ham: 0, spam: 1 }, money: { ham: 1, spam: 1 }, meeting: { ham: 1, spam: 0 } });
-    assert.equal((await j.getCounts(U, ['free'])).size, 0);
-    const rec = await j.getRecord(G, 'k1');
-    assert.deepEqual(rec && { ...rec, tokens: [...rec.tokens].sort() }, { key: 'k1', label: 'spam', tokens: ['free', 'money'], trainedAt: 1000 });
-    assert.equal(await j.getRecord(G, 'nope'), null);
-    // relabel k1: the stored record is the expected one
-    assert.equal(await j.commit(G, 'k1', { remove: { ...spam, label: 'ham' }, add: null }), false, 'label mismatch: nothing changes');
-    assert.equal(await j.commit(G, 'k1', { remove: rec, add: { ...rec!, label: 'ham' } }), true);
-    assert.deepEqual(await j.getTotals(G), { ham: 2, spam: 0 });
-    assert.deepEqual(Object.fromEntries(await j.getCounts(G, ['free', 'money'])), { free: { ham: 1, spam: 0 }, money: { ham: 2, spam: 0 } });
-    // a failing undo (a count would go below zero) changes nothing
-    await assert.rejects(j.commit(G, 'k2', { remove: { key: 'k2', label: 'ham', tokens: ['meeting', 'ghost'], trainedAt: 0 }, add: null }));
-    assert.deepEqual(await j.getTotals(G), { ham: 2, spam: 0 });
-    assert.equal((await j.getRecord(G, 'k2'))?.label, 'ham');
-    assert.deepEqual(Object.fromEntries(await j.getCounts(G, ['meeting'])), { meeting: { ham: 1, spam: 0 } });
-    // undo everything: tokens with both counts zero are gone
-    assert.equal(await j.commit(G, 'k2', { remove: (await j.getRecord(G, 'k2'))!, add: null }), true);
-    assert.equal(await j.commit(G, 'k1', { remove: (await j.getRecord(G, 'k1'))!, add: null }), true);
-    assert.deepEqual(await j.getTotals(G), { ham: 0, spam: 0 });
-    assert.equal((await j.getCounts(G, ['free', 'money', 'meeting'])).size, 0);
-    // persistence, and a user's statistics are deleted with the user
-    assert.equal(await j.commit(U, 'k3', { remove: null, add: { key: 'k3', label: 'spam', tokens: ['win'], trainedAt: 3 } }), true);
-    assert.equal(await j.commit(G, 'k3', { remove: null, add: { key: 'k3', label: 'spam', tokens: ['win'], trainedAt: 3 } }), true);
+    const G = { kind: 'global' } as const;
+    const add = { key: 'k3', label: 'spam' as const, tokens: ['win'], trainedAt: 3 };
+    assert.equal(await store.junk.commit(U, 'k3', { remove: null, add }), true);
+    assert.equal(await store.junk.commit(G, 'k3', { remove: null, add }), true);
+    assert.equal(await store.deleteUser('u@a.test'), true);
+    assert.deepEqual(await store.junk.getTotals(U), { ham: 0, spam: 0 });
+    assert.equal(await store.junk.getRecord(U, 'k3'), null);
+    assert.equal((await store.junk.getCounts(U, ['win'])).size, 0);
+    assert.deepEqual(await store.junk.getTotals(G), { ham: 0, spam: 1 }, 'the global scope keeps its training');
     await store.close();
-    const again = await reopen();
-    assert.deepEqual(await again.junk.getTotals(U), { ham: 0, spam: 1 });
-    assert.equal(await again.deleteUser('u@a.test'), true);
-    assert.deepEqual(await again.junk.getTotals(U), { ham: 0, spam: 0 });
-    assert.equal(await again.junk.getRecord(U, 'k3'), null);
-    assert.deepEqual(await again.junk.getTotals(G), { ham: 0, spam: 1 }, 'the global scope keeps its training');
-    await again.close();
   });
 }
 

@@ -86,4 +86,17 @@ export class SqliteJunkStore implements JunkStore {
       throw e;
     }
   }
+
+  /** Also done by the trigger junk_user_gc when a user row is deleted (schema.ts). */
+  async dropScope(scope: Scope): Promise<void> {
+    const s = scopeId(scope);
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      for (const t of ['junk_tokens', 'junk_totals', 'junk_records']) this.q(`DELETE FROM ${t} WHERE scope = ?`).run(s);
+      this.db.exec('COMMIT');
+    } catch (e) {
+      this.db.exec('ROLLBACK');
+      throw e;
+    }
+  }
 }

@@ -1,0 +1,114 @@
+/**
+ * The JunkStore contract (src/junk/ports.ts): ONE suite that every implementation of the Bayesian
+ * filter's statistics passes — the memory reference, SQLite through the whole Store
+ * (contract.ts), PostgreSQL on a bare pool (test/store/postgres-junk.test.ts). Each caller runs
+ * `junkContract(name, factory)`.
+ *
+ * Checked: counts are per scope and never mix; commit is a compare-and-swap on the record of its
+ * key (a second training of one message changes nothing); relabelling and untraining undo exactly
+ * what was added; an undo that would take a count below zero throws and changes nothing; tokens
+ * whose counts are both zero are gone; dropScope forgets one scope only; everything survives
+ * reopening.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { JunkStore, Scope, TrainingRecord } from '../../junk/ports.ts';
+
+export interface OpenJunkStore {
+  junk: JunkStore;
+  close(): Promise<void>;
+}
+
+export interface JunkStoreFactory {
+  /** A fresh, empty statistics store; `reopen` opens the same data again (after `close`). */
+  create(): Promise<OpenJunkStore & { reopen(): Promise<OpenJunkStore> }>;
+}
+
+const G: Scope = { kind: 'global' };
+const U: Scope = { kind: 'user', userId: 7 };
+const V: Scope = { kind: 'user', userId: 8 };
+
+const rec = (key: string, label: 'ham' | 'spam', tokens: string[], trainedAt = 1): TrainingRecord => ({ key, label, tokens, trainedAt });
+const sorted = (r: TrainingRecord | null) => r && { ...r, tokens: [...r.tokens].sort() };
+const counts = async (j: JunkStore, s: Scope, tokens: string[]) => Object.fromEntries(await j.getCounts(s, tokens));
+
+export function junkContract(engine: string, factory: JunkStoreFactory): void {
+  test(`[${engine}] junk: counts and totals per scope, compare-and-swap commit, exact undo`, async () => {
+    const { junk: j, reopen, close } = await factory.create();
+    const spam = rec('k1', 'spam', ['free', 'money', 'free'], 1000);
+    assert.equal(await j.commit(G, 'k1', { remove: null, add: spam }), true);
+    assert.equal(await j.commit(G, 'k1', { remove: null, add: spam }), false, 'a record exists: nothing changes');
+    assert.equal(await j.commit(G, 'k2', { remove: null, add: rec('k2', 'ham', ['meeting', 'money'], 2000) }), true);
+    assert.deepEqual(await j.getTotals(G), { ham: 1, spam: 1 });
+    assert.deepEqual(await j.getTotals(U), { ham: 0, spam: 0 }, 'scopes never mix');
+    assert.deepEqual(await counts(j, G, ['free', 'money', 'meeting', 'never', 'free']), { free: { ham: 0, spam: 1 }, money: { ham: 1, spam: 1 }, meeting: { ham: 1, spam: 0 } });
+    assert.equal((await j.getCounts(U, ['free'])).size, 0);
+    assert.equal((await j.getCounts(G, [])).size, 0);
+    const r1 = await j.getRecord(G, 'k1');
+    assert.deepEqual(sorted(r1), { key: 'k1', label: 'spam', tokens: ['free', 'money'], trainedAt: 1000 }, 'each token counted once');
+    assert.equal(await j.getRecord(G, 'nope'), null);
+    assert.equal(await j.getRecord(U, 'k1'), null);
+    // relabel k1: only when the stored record has the expected label
+    assert.equal(await j.commit(G, 'k1', { remove: { ...spam, label: 'ham' }, add: null }), false, 'label mismatch: nothing changes');
+    assert.equal(await j.commit(G, 'nope', { remove: rec('nope', 'spam', ['free']), add: null }), false, 'no record: nothing changes');
+    assert.equal(await j.commit(G, 'k1', { remove: r1, add: { ...r1!, label: 'ham' } }), true);
+    assert.deepEqual(await j.getTotals(G), { ham: 2, spam: 0 });
+    assert.deepEqual(await counts(j, G, ['free', 'money']), { free: { ham: 1, spam: 0 }, money: { ham: 2, spam: 0 } });
+    assert.equal((await j.getRecord(G, 'k1'))?.label, 'ham');
+    // a failing undo (a count would go below zero) changes nothing
+    await assert.rejects(j.commit(G, 'k2', { remove: rec('k2', 'ham', ['meeting', 'ghost']), add: null }));
+    await assert.rejects(j.commit(G, 'k2', { remove: rec('k2', 'ham', ['meeting', 'ghost']), add: rec('k2', 'spam', ['meeting', 'x']) }), 'relabelling does not hide a missing count');
+    assert.deepEqual(await j.getTotals(G), { ham: 2, spam: 0 });
+    assert.equal((await j.getRecord(G, 'k2'))?.label, 'ham');
+    assert.deepEqual(await counts(j, G, ['meeting', 'ghost', 'x']), { meeting: { ham: 1, spam: 0 } });
+    // re-training with the same label and other tokens: a shared token must still have one to undo
+    await assert.rejects(j.commit(G, 'k2', { remove: rec('k2', 'ham', ['meeting', 'ghost']), add: rec('k2', 'ham', ['ghost']) }));
+    assert.deepEqual(await counts(j, G, ['meeting', 'ghost']), { meeting: { ham: 1, spam: 0 } });
+    assert.equal(await j.commit(G, 'k2', { remove: rec('k2', 'ham', ['meeting', 'money']), add: rec('k2', 'ham', ['money', 'agenda'], 3000) }), true);
+    assert.deepEqual(await counts(j, G, ['meeting', 'money', 'agenda']), { money: { ham: 2, spam: 0 }, agenda: { ham: 1, spam: 0 } });
+    assert.deepEqual(await j.getTotals(G), { ham: 2, spam: 0 });
+    assert.deepEqual(sorted(await j.getRecord(G, 'k2')), { key: 'k2', label: 'ham', tokens: ['agenda', 'money'], trainedAt: 3000 });
+    // undo everything: tokens with both counts zero are gone
+    assert.equal(await j.commit(G, 'k2', { remove: (await j.getRecord(G, 'k2'))!, add: null }), true);
+    assert.equal(await j.commit(G, 'k1', { remove: (await j.getRecord(G, 'k1'))!, add: null }), true);
+    assert.deepEqual(await j.getTotals(G), { ham: 0, spam: 0 });
+    assert.equal((await j.getCounts(G, ['free', 'money', 'meeting', 'agenda'])).size, 0);
+    assert.equal(await j.getRecord(G, 'k1'), null);
+    // an empty change is a compare-and-swap on "no record" alone
+    assert.equal(await j.commit(G, 'k1', { remove: null, add: null }), true);
+    // persistence
+    assert.equal(await j.commit(U, 'k3', { remove: null, add: rec('k3', 'spam', ['win', 'Grüße', '東京', '🎉'], 3) }), true);
+    assert.equal(await j.commit(G, 'k3', { remove: null, add: rec('k3', 'spam', ['win'], 3) }), true);
+    assert.equal(await j.commit(G, 'k3', { remove: null, add: null }), false);
+    await close();
+    const { junk: again, close: closeAgain } = await reopen();
+    try {
+      assert.deepEqual(await again.getTotals(U), { ham: 0, spam: 1 });
+      assert.deepEqual(await counts(again, U, ['Grüße', '東京', '🎉', 'win']), { Grüße: { ham: 0, spam: 1 }, 東京: { ham: 0, spam: 1 }, '🎉': { ham: 0, spam: 1 }, win: { ham: 0, spam: 1 } });
+      assert.deepEqual(sorted(await again.getRecord(U, 'k3')), sorted(rec('k3', 'spam', ['win', 'Grüße', '東京', '🎉'], 3)));
+      assert.deepEqual(await again.getTotals(G), { ham: 0, spam: 1 });
+    } finally {
+      await closeAgain();
+    }
+  });
+
+  test(`[${engine}] junk: dropScope forgets one scope (counts, totals, records) and nothing else`, async () => {
+    const { junk: j, close } = await factory.create();
+    for (const s of [G, U, V]) {
+      assert.equal(await j.commit(s, 'a', { remove: null, add: rec('a', 'spam', ['cheap', 'pills']) }), true);
+      assert.equal(await j.commit(s, 'b', { remove: null, add: rec('b', 'ham', ['lunch', 'cheap']) }), true);
+    }
+    await j.dropScope(U);
+    assert.deepEqual(await j.getTotals(U), { ham: 0, spam: 0 });
+    assert.equal((await j.getCounts(U, ['cheap', 'pills', 'lunch'])).size, 0);
+    assert.equal(await j.getRecord(U, 'a'), null);
+    for (const s of [G, V]) {
+      assert.deepEqual(await j.getTotals(s), { ham: 1, spam: 1 });
+      assert.deepEqual(await counts(j, s, ['cheap', 'pills', 'lunch']), { cheap: { ham: 1, spam: 1 }, pills: { ham: 0, spam: 1 }, lunch: { ham: 1, spam: 0 } });
+    }
+    await j.dropScope(U); // nothing left: still fine
+    assert.equal(await j.commit(U, 'a', { remove: null, add: rec('a', 'ham', ['fresh']) }), true, 'the scope starts again empty');
+    assert.deepEqual(await j.getTotals(U), { ham: 1, spam: 0 });
+    await close();
+  });
+}

@@ -1,0 +1,237 @@
+/**
+ * The Bayesian filter's token statistics on PostgreSQL: the JunkStore port of src/junk/ports.ts,
+ * for several mailwarden nodes that share one trained site database (like SpamAssassin's
+ * bayes_sql_dsn or rspamd's Redis statistics backend). Tables junk_tokens, junk_totals,
+ * junk_records (junk-schema.ts).
+ *
+ * Scopes are text keys: "global" for the site database, shared by every node; "user:<namespace>:<id>"
+ * for user <id> of the store of the node(s) with that namespace, because a numeric user id names
+ * a person only within one store (docs/spam.md "Storage").
+ *
+ * Sources: Graham "A Plan for Spam" and SpamBayes' WordInfo (per token, the number of ham and spam
+ * messages containing it, plus the message totals); the port's rules (ports.ts); PostgreSQL 15
+ * manual §13.2.1 (Read Committed: an INSERT ... ON CONFLICT waits for a concurrent insert of the
+ * same key and then sees it; SELECT ... FOR UPDATE waits for and re-reads a locked row), §13.3.4
+ * (locks taken in one consistent order cannot deadlock).
+ *
+ * commit is one transaction that takes its locks in one order: the record of `key` (inserted
+ * first with ON CONFLICT DO NOTHING when there must be none, else SELECT ... FOR UPDATE), then the
+ * token rows in byte order in ONE upsert over a sorted, de-duplicated array, then the totals row.
+ * Two concurrent trainings of one message therefore count it once, and concurrent commits with
+ * overlapping tokens wait for each other instead of deadlocking (a deadlock or serialization
+ * failure would still be retried, pool.ts).
+ *
+ * PostgreSQL text holds neither NUL nor unpaired UTF-16 surrogates (which a tokenizer's length
+ * cap can leave behind): tokens are stored normalized (each such unit becomes U+FFFD), so the
+ * few tokens that differ only there share one count.
+ *
+ * Never: apply part of a commit, let a count go below zero (checked inside the transaction, which
+ * then rolls back), keep a token row whose counts are both zero, or touch a scope other than the
+ * one named.
+ */
+import type { Counts, JunkStore, Label, Scope, TrainingRecord } from '../../junk/ports.ts';
+import { createPool, describePgError, redactUrl, sqlState, transaction, type PgClient, type PgPool } from './pool.ts';
+import { migrateJunkSchema } from './junk-schema.ts';
+
+/** A namespace for user scopes: host-name characters, so a scope key stays readable and unambiguous. */
+export const NAMESPACE_PATTERN = /^[A-Za-z0-9._-]{1,253}$/;
+
+/** The label's column; only these two fixed strings are ever spliced into SQL. */
+function column(label: Label): 'ham' | 'spam' {
+  if (label !== 'ham' && label !== 'spam') throw new Error(`junk store: bad label ${String(label)}`);
+  return label;
+}
+
+/** The stored form of a token (see the header): idempotent, the identity for ordinary tokens. */
+export function storedToken(t: string): string {
+  const w = t.isWellFormed() ? t : t.toWellFormed();
+  return w.includes('\u0000') ? w.replaceAll('\u0000', '\uFFFD') : w;
+}
+
+/**
+ * Stored forms, de-duplicated and sorted, so a record's token list is stable. The lock order
+ * itself is the SQL's ORDER BY ... COLLATE "C" (byte order), the same in every transaction.
+ */
+function sortedTokens(tokens: readonly string[]): string[] {
+  const set = new Set<string>();
+  for (const t of tokens) set.add(storedToken(t));
+  return [...set].sort();
+}
+
+/** Per token, the net change a commit makes: remove's label -1 on `removed`, add's +1 on `added`. */
+function deltas(remove: Label | null, removed: readonly string[], add: Label | null, added: readonly string[]): { tokens: string[]; ham: number[]; spam: number[] } {
+  const d = new Map<string, { ham: number; spam: number }>();
+  const apply = (label: Label, tokens: readonly string[], by: number) => {
+    const c = column(label);
+    for (const t of tokens) {
+      const e = d.get(t) ?? { ham: 0, spam: 0 };
+      e[c] += by;
+      d.set(t, e);
+    }
+  };
+  if (remove) apply(remove, removed, -1);
+  if (add) apply(add, added, +1);
+  const tokens = [...d.keys()].sort();
+  return { tokens, ham: tokens.map((t) => d.get(t)!.ham), spam: tokens.map((t) => d.get(t)!.spam) };
+}
+
+/**
+ * One sorted upsert of every token's net change; returns how many of `removed` had a count below
+ * 1 in their label before (count after minus this commit's change): the undo would go below zero.
+ */
+const UPSERT_TOKENS = `
+  WITH d AS (SELECT * FROM unnest($2::text[], $3::integer[], $4::integer[]) AS d(token, ham, spam)),
+  up AS (
+    INSERT INTO junk_tokens AS j (scope, token, ham, spam)
+    SELECT $1, d.token, d.ham, d.spam FROM d ORDER BY d.token COLLATE "C"
+    ON CONFLICT (scope, token) DO UPDATE SET ham = j.ham + EXCLUDED.ham, spam = j.spam + EXCLUDED.spam
+    RETURNING j.token, j.ham, j.spam
+  )
+  SELECT count(*)::integer AS below
+  FROM up JOIN d USING (token) JOIN unnest($5::text[]) AS r(token) USING (token)
+  WHERE CASE WHEN $6 = 'ham' THEN up.ham - d.ham ELSE up.spam - d.spam END < 1`;
+
+export class PostgresJunkStore implements JunkStore {
+  private readonly pool: PgPool;
+  private readonly namespace: string;
+
+  /** `namespace` prefixes user scopes (user:<namespace>:<id>); the global scope is shared. */
+  constructor(pool: PgPool, opts: { namespace: string }) {
+    if (!NAMESPACE_PATTERN.test(opts.namespace)) throw new Error(`junk store: bad namespace ${JSON.stringify(opts.namespace)} (letters, digits, ".", "_", "-")`);
+    this.pool = pool;
+    this.namespace = opts.namespace;
+  }
+
+  /** The scope's key in the tables. */
+  scopeKey(s: Scope): string {
+    if (s.kind === 'global') return 'global';
+    if (!Number.isSafeInteger(s.userId) || s.userId < 1) throw new Error(`junk store: bad user id ${String(s.userId)}`);
+    return `user:${this.namespace}:${s.userId}`;
+  }
+
+  async getCounts(scope: Scope, tokens: readonly string[]): Promise<Map<string, Counts>> {
+    const out = new Map<string, Counts>();
+    if (tokens.length === 0) return out;
+    const stored = tokens.map(storedToken);
+    const { rows } = await this.pool.query('SELECT token, ham, spam FROM junk_tokens WHERE scope = $1 AND token = ANY($2::text[])', [this.scopeKey(scope), [...new Set(stored)]]);
+    const found = new Map<string, Counts>();
+    for (const r of rows) found.set(String(r.token), { ham: Number(r.ham), spam: Number(r.spam) });
+    // Keyed by the caller's tokens (a normalized token answers for each of its originals).
+    for (let i = 0; i < tokens.length; i++) {
+      const c = found.get(stored[i]!);
+      if (c !== undefined) out.set(tokens[i]!, c);
+    }
+    return out;
+  }
+
+  async getTotals(scope: Scope): Promise<Counts> {
+    const { rows } = await this.pool.query('SELECT ham, spam FROM junk_totals WHERE scope = $1', [this.scopeKey(scope)]);
+    const r = rows[0];
+    return r ? { ham: Number(r.ham), spam: Number(r.spam) } : { ham: 0, spam: 0 };
+  }
+
+  async getRecord(scope: Scope, key: string): Promise<TrainingRecord | null> {
+    const { rows } = await this.pool.query('SELECT label, tokens, trained_at FROM junk_records WHERE scope = $1 AND key = $2', [this.scopeKey(scope), key]);
+    const r = rows[0];
+    if (!r) return null;
+    return { key, label: column(String(r.label) as Label), tokens: (r.tokens as string[]).slice(), trainedAt: Number(r.trained_at) };
+  }
+
+  async commit(scope: Scope, key: string, change: { remove: TrainingRecord | null; add: TrainingRecord | null }): Promise<boolean> {
+    const s = this.scopeKey(scope);
+    const { remove, add } = change;
+    const removed = remove ? sortedTokens(remove.tokens) : [];
+    const added = add ? sortedTokens(add.tokens) : [];
+    const d = deltas(remove?.label ?? null, removed, add?.label ?? null, added);
+    return transaction(this.pool, async (c) => {
+      if (!(await this.swapRecord(c, s, key, remove, add, added))) return false;
+      if (d.tokens.length) {
+        const { rows } = await c.query(UPSERT_TOKENS, [s, d.tokens, d.ham, d.spam, removed, remove ? column(remove.label) : 'ham']);
+        if (Number(rows[0]?.below ?? 0) > 0) throw new Error('junk store: token count below zero');
+        await c.query('DELETE FROM junk_tokens WHERE scope = $1 AND token = ANY($2::text[]) AND ham = 0 AND spam = 0', [s, d.tokens]);
+      }
+      if (remove || add) await this.changeTotals(c, s, remove, add);
+      return true;
+    });
+  }
+
+  /**
+   * The compare-and-swap on the record of `key`, which also takes the transaction's first lock.
+   * No record expected: insert the new one, and a concurrent commit that inserted first (or
+   * commits first) makes this one find its row and change nothing. A record expected: lock it,
+   * compare its label, then replace or delete it.
+   */
+  private async swapRecord(c: PgClient, s: string, key: string, remove: TrainingRecord | null, add: TrainingRecord | null, addTokens: string[]): Promise<boolean> {
+    if (remove === null) {
+      if (add === null) return (await c.query('SELECT 1 FROM junk_records WHERE scope = $1 AND key = $2', [s, key])).rows.length === 0;
+      const ins = await c.query('INSERT INTO junk_records (scope, key, label, tokens, trained_at) VALUES ($1, $2, $3, $4::text[], $5) ON CONFLICT (scope, key) DO NOTHING', [s, key, column(add.label), addTokens, Math.trunc(add.trainedAt)]);
+      return ins.rowCount === 1;
+    }
+    const cur = (await c.query('SELECT label FROM junk_records WHERE scope = $1 AND key = $2 FOR UPDATE', [s, key])).rows[0];
+    if (cur === undefined || String(cur.label) !== column(remove.label)) return false;
+    if (add === null) await c.query('DELETE FROM junk_records WHERE scope = $1 AND key = $2', [s, key]);
+    else await c.query('UPDATE junk_records SET label = $3, tokens = $4::text[], trained_at = $5 WHERE scope = $1 AND key = $2', [s, key, column(add.label), addTokens, Math.trunc(add.trainedAt)]);
+    return true;
+  }
+
+  /** Totals: remove's label -1, add's +1; the row is locked last (it is every commit's hottest). */
+  private async changeTotals(c: PgClient, s: string, remove: TrainingRecord | null, add: TrainingRecord | null): Promise<void> {
+    const dh = (add?.label === 'ham' ? 1 : 0) - (remove?.label === 'ham' ? 1 : 0);
+    const ds = (add?.label === 'spam' ? 1 : 0) - (remove?.label === 'spam' ? 1 : 0);
+    await c.query('INSERT INTO junk_totals (scope, ham, spam) VALUES ($1, 0, 0) ON CONFLICT (scope) DO NOTHING', [s]);
+    // The CHECK (>= 0) stops a negative total; a relabel to the same label must still find one to undo.
+    const r = (await c.query('UPDATE junk_totals SET ham = ham + $2, spam = spam + $3 WHERE scope = $1 RETURNING ham, spam', [s, dh, ds]).catch((e: unknown) => {
+      throw sqlState(e) === '23514' ? new Error('junk store: untraining below zero') : e; // check_violation
+    })).rows[0]!;
+    if (remove) {
+      const l = column(remove.label);
+      const before = Number(r[l]) - (l === 'ham' ? dh : ds);
+      if (before < 1) throw new Error('junk store: untraining below zero');
+    }
+  }
+
+  async dropScope(scope: Scope): Promise<void> {
+    const s = this.scopeKey(scope);
+    await transaction(this.pool, async (c) => {
+      await c.query('DELETE FROM junk_records WHERE scope = $1', [s]);
+      await c.query('DELETE FROM junk_tokens WHERE scope = $1', [s]);
+      await c.query('DELETE FROM junk_totals WHERE scope = $1', [s]);
+      return true;
+    });
+  }
+}
+
+/** An open PostgreSQL statistics database: the store and the pool under it. */
+export interface PostgresJunkStatistics {
+  junk: PostgresJunkStore;
+  /** The URL with the password redacted, for logs. */
+  where: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects to `url` (the password already in it, or from PG* environment variables), brings the
+ * schema up to date, and returns the store. Fails with one readable line (no password in it) when
+ * the database cannot be reached, refuses the login, or has a newer schema.
+ */
+export async function openPostgresJunkStore(opts: { url: string; namespace: string; onIdleError: (err: Error) => void }): Promise<PostgresJunkStatistics> {
+  const where = redactUrl(opts.url);
+  let pool: PgPool;
+  try {
+    pool = createPool(opts.url, opts.onIdleError);
+  } catch (e) {
+    throw new Error(`PostgreSQL statistics ${where}: ${describePgError(e)}`);
+  }
+  try {
+    const c = await pool.connect();
+    try {
+      await migrateJunkSchema(c);
+    } finally {
+      c.release();
+    }
+  } catch (e) {
+    await pool.end().catch(() => undefined);
+    throw new Error(`cannot open the PostgreSQL statistics database ${where}: ${describePgError(e)}`);
+  }
+  return { junk: new PostgresJunkStore(pool, { namespace: opts.namespace }), where, close: () => pool.end() };
+}

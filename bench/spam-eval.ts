@@ -9,12 +9,18 @@
  *   --cv K          K-fold cross-validation INSIDE the train split (message i of the train list
  *                   is in fold i mod K); the test split is not read. Scores of all folds are
  *                   pooled. This is the mode to tune with, so the test split is not tuned on.
+ *   --shift         a distribution-shift check, also INSIDE the train split: train on its messages
+ *                   of the older collections (easy_ham_2, spam_2 and hard_ham: mostly May–Aug 2002,
+ *                   spam_2 back to 2001), score its messages of the newer ones (easy_ham, spam:
+ *                   mostly Aug–Oct 2002, other lists and other spam runs). Features that fit only
+ *                   the mail they were trained on lose here (docs/spam.md, fifth round).
+ *   --shift-back    the same the other way: train on the newer collections, score the older ones.
  *
  * Variants: `default` is the library's defaults (thick-threshold training, as `spam train`).
- * --ablation runs the rows of the fourth-round ablation in docs/spam.md (earlier rounds' defaults
- * with their own training and calibration, the thick-training settings, each token family or
- * setting switched on or off, other combining rules, Received on, headers off, the corpus's
- * obfuscation strings dropped); --variants a,b picks named variants (--list shows them);
+ * --ablation runs the rows of the fifth-round ablation in docs/spam.md (earlier rounds' defaults
+ * with their own training and calibration, never-trained tokens as clues or not and their bound,
+ * the thick-training settings, each token family or setting switched on or off, other combining
+ * rules, Received on, headers off, the corpus's obfuscation strings dropped); --variants a,b picks named variants (--list shows them);
  * --variant 'name={"training":{...},"tokenize":{...},"classifier":{...}}' adds an ad-hoc one
  * (repeatable; the name must not contain "=", a --variants name no ","). The tokens of the latest
  * tokenizer configuration are kept for the variants that follow it; CV fold stores are shared
@@ -25,8 +31,10 @@
  *   npx node bench/spam-eval.ts --ablation           the ablation table, test split (reads the
  *                                                    test split for every variant: never tune on it)
  *   npx node bench/spam-eval.ts --cv 10 --ablation   the same, 10-fold CV on the train split
+ *   npx node bench/spam-eval.ts --shift --ablation   the same, older collections -> newer ones
  *   npx node bench/spam-eval.ts --json               machine-readable summary on stdout
  *   --cutoffs 0.5,0.6,...  the spam cutoffs of the FP/FN table; --repeat N  timed passes (5)
+ *   --salad N              score every spam with N invented words before its own (word salad)
  *
  * Besides the rates at the variant's cutoffs it prints FP/FN at a list of cutoffs and the
  * trade-off curve: how many spam fall below the cutoff that lets exactly k ham through.
@@ -84,17 +92,27 @@ const ARTEFACT = /taint\.org|taint$|zzzz|qqqqqqqqqq|jmason|yyyy@/;
 const THIRD_ROUND_OFF = { urlShapes: false, numberShapes: false, subjectPairs: false };
 
 /** The third round's classifier (every message trained; s, sharpening and no centre of then). */
-const THIRD_ROUND_CLASSIFIER = { s: 0.45, sharpness: 1.85, center: 0.5 };
+const THIRD_ROUND_CLASSIFIER = { s: 0.45, x: 0.5, sharpness: 1.85, center: 0.5 };
 const ALL: Variant['training'] = { mode: 'all' };
+
+/** The fourth round's classifier and training (x = 0.5: never-trained tokens are no clue; spam margin 0.92). */
+const FOURTH_ROUND: Omit<Variant, 'name'> = { training: { mode: 'thick', high: 0.92 }, classifier: { x: 0.5, sharpness: 4, center: 0.3 } };
 
 /** Named variants: each switches one thing away from the defaults. */
 const VARIANTS: Variant[] = [
   { name: 'default' },
+  { name: 'fourth-round defaults', ...FOURTH_ROUND },
+  { name: 'x = 0.5 (never-trained tokens no clue)', classifier: { x: 0.5 } },
+  { name: 'never-trained clues unbounded', classifier: { unknownClues: Infinity } },
+  { name: 'never-trained clues at most 10', classifier: { unknownClues: 10 } },
+  { name: 'never-trained clues at most 40', classifier: { unknownClues: 40 } },
+  { name: 'x = 0.3', classifier: { x: 0.3 } },
+  { name: 'thick, spam margin 0.92', training: { mode: 'thick', high: 0.92 } },
+  { name: 'thick, spam margin 0.5', training: { mode: 'thick', high: 0.5 } },
+  { name: 'thick, ham margin 0.05', training: { mode: 'thick', low: 0.05 } },
   { name: 'third-round defaults (train every message)', training: ALL, classifier: THIRD_ROUND_CLASSIFIER },
   { name: 'train every message', training: ALL },
   { name: 'thick, s = 0.45', classifier: { s: 0.45 } },
-  { name: 'thick, margins 0.05 / 0.97', training: { mode: 'thick', low: 0.05, high: 0.97 } },
-  { name: 'thick, margins 0.2 / 0.85', training: { mode: 'thick', low: 0.2, high: 0.85 } },
   { name: 'thick, one pass', training: { mode: 'thick', passes: 1 } },
   { name: 'second-round defaults', training: ALL, tokenize: { features: THIRD_ROUND_OFF }, classifier: { ...THIRD_ROUND_CLASSIFIER, sharpness: 1.7 } },
   { name: 'no URL shapes', tokenize: { features: { urlShapes: false } } },
@@ -104,7 +122,6 @@ const VARIANTS: Variant[] = [
   { name: 'with Content-Type combinations', tokenize: { features: { contentCombo: true } } },
   { name: 'with degeneration', classifier: { degenerate: true } },
   { name: 'body word pairs (first 50)', tokenize: { features: { bigrams: true }, limits: { maxBigrams: 50 } } },
-  { name: 'x = 0.31 (class ratio)', classifier: { x: 0.31 } },
   { name: 'minimum strength 0.2', classifier: { minStrength: 0.2 } },
   { name: 'at most 150 clues', classifier: { maxClues: 150 } },
   { name: 'effective clues 30', classifier: { effectiveClues: 30 } },
@@ -112,10 +129,10 @@ const VARIANTS: Variant[] = [
     name: 'first-round defaults',
     training: ALL,
     tokenize: { features: { htmlTags: 'all', mimeParams: false, messageIdShape: false, dateShape: false, ...THIRD_ROUND_OFF } },
-    classifier: { combining: 'chi2', effectiveClues: 0, sharpness: 1, center: 0.5, s: 0.45, minStrength: 0.1, maxClues: 150 },
+    classifier: { combining: 'chi2', effectiveClues: 0, sharpness: 1, center: 0.5, s: 0.45, x: 0.5, minStrength: 0.1, maxClues: 150 },
   },
-  { name: 'SpamBayes chi-square (unbounded)', training: ALL, classifier: { effectiveClues: 0, sharpness: 1, center: 0.5, s: 0.45, maxClues: 150 } },
-  { name: 'Robinson geometric combining', training: ALL, classifier: { combining: 'geometric', s: 0.45, sharpness: 1, center: 0.5, minStrength: 0.3, maxClues: 300, hamCutoff: 0.45, spamCutoff: 0.57 } },
+  { name: 'SpamBayes chi-square (unbounded)', training: ALL, classifier: { effectiveClues: 0, sharpness: 1, center: 0.5, s: 0.45, x: 0.5, maxClues: 150 } },
+  { name: 'Robinson geometric combining', training: ALL, classifier: { combining: 'geometric', s: 0.45, x: 0.5, sharpness: 1, center: 0.5, minStrength: 0.3, maxClues: 300, hamCutoff: 0.45, spamCutoff: 0.57 } },
   { name: 'with word bigrams', tokenize: { features: { bigrams: true } } },
   { name: 'all HTML tags as tokens', tokenize: { features: { htmlTags: 'all' } } },
   { name: 'no HTML tag tokens', tokenize: { features: { htmlTags: 'none' } } },
@@ -198,6 +215,18 @@ interface Result {
   tradeoff: Array<{ fp: number; fn: number; cutoff: number }>;
   worstHam: Array<{ name: string; score: number }>;
   worstSpam: Array<{ name: string; score: number }>;
+}
+
+/**
+ * --salad N: every spam is scored with N invented words added (never trained: "word salad" or
+ * hash busters, which spammers add to dilute a Bayesian filter's evidence). Training is unchanged.
+ */
+let SALAD = 0;
+function scored(it: Item, tokens: string[]): string[] {
+  if (SALAD === 0 || it.label !== 'spam') return tokens;
+  const h = createHash('sha256').update(it.name).digest('hex');
+  // Placed first, as a spammer would (before the message's own words; the classifier takes tokens in order).
+  return [...Array.from({ length: SALAD }, (_, i) => `zq${h.slice(0, 6)}x${i.toString(36)}`), ...tokens];
 }
 
 const tokenCache = new Map<string, Map<Item, string[]>>();
@@ -302,7 +331,7 @@ async function runTest(v: Variant, data: { train: Item[]; test: Item[] }, repeat
   const store = await trained(data.train, tokensOf(data.train, v, `tokenize train (${v.name})`), v);
   const tokens = tokensOf(data.test, v, `tokenize test (${v.name})`);
   const scores: number[] = [];
-  for (const it of data.test) scores.push((await scoreTokens(store, null, tokens.get(it)!, { classifier: v.classifier })).score);
+  for (const it of data.test) scores.push((await scoreTokens(store, null, scored(it, tokens.get(it)!), { classifier: v.classifier })).score);
   // Throughput: everything a message costs after it is in memory (MIME walk, decoding, HTML,
   // tokens, counts through the port, classification), median of `repeat` passes. Reported per
   // second of wall time and per second of this process's CPU time (user + system, all threads:
@@ -323,6 +352,21 @@ async function runTest(v: Variant, data: { train: Item[]; test: Item[] }, repeat
   return { ...r, trained: await store.getTotals(GLOBAL), messagesPerCpuSecond: repeat > 0 ? median(cpuRates) : null };
 }
 
+/** The older collections of the corpus (by set name: see --shift). */
+const OLDER = /^(ham\/easy_ham_2|ham\/hard_ham|spam\/spam_2)\./;
+
+/** Train on the train split's older collections, score its newer ones (the test split is not read). */
+async function runShift(v: Variant, train: Item[], back: boolean): Promise<Result> {
+  let older = train.filter((it) => OLDER.test(it.name));
+  let newer = train.filter((it) => !OLDER.test(it.name));
+  if (back) [older, newer] = [newer, older];
+  const tokens = tokensOf(train, v, `tokenize train (${v.name})`);
+  const store = await trained(older, tokens, v);
+  const scores: number[] = [];
+  for (const it of newer) scores.push((await scoreTokens(store, null, scored(it, tokens.get(it)!), { classifier: v.classifier })).score);
+  return { ...summarise(v, back ? 'shift back: newer collections -> older (train split)' : 'shift: older collections -> newer (train split)', newer, scores, store.tokenCount(GLOBAL), null), trained: await store.getTotals(GLOBAL) };
+}
+
 const foldStores = new Map<string, MemoryJunkStore[]>();
 
 /** K-fold cross-validation inside the train split; pooled scores. */
@@ -340,7 +384,7 @@ async function runCv(v: Variant, train: Item[], k: number): Promise<Result> {
     foldStores.set(key, stores);
   }
   const scores = new Array<number>(train.length);
-  for (let i = 0; i < train.length; i++) scores[i] = (await scoreTokens(stores[i % k]!, null, tokens.get(train[i]!)!, { classifier: v.classifier })).score;
+  for (let i = 0; i < train.length; i++) scores[i] = (await scoreTokens(stores[i % k]!, null, scored(train[i]!, tokens.get(train[i]!)!), { classifier: v.classifier })).score;
   return { ...summarise(v, `${k}-fold CV on the train split`, train, scores, stores[0]!.tokenCount(GLOBAL), null), trained: await stores[0]!.getTotals(GLOBAL) };
 }
 
@@ -363,10 +407,13 @@ function print(r: Result): void {
 }
 
 function parseArgs(argv: string[]) {
-  const a = { cv: 0, repeat: 5, json: false, list: false, names: ['default'], extra: [] as Variant[] };
+  const a = { cv: 0, shift: false, back: false, repeat: 5, json: false, list: false, names: ['default'], extra: [] as Variant[] };
   for (let i = 0; i < argv.length; i++) {
     const x = argv[i]!;
     if (x === '--cv') a.cv = Number(argv[++i]);
+    else if (x === '--shift') a.shift = true;
+    else if (x === '--salad') SALAD = Number(argv[++i]);
+    else if (x === '--shift-back') a.shift = a.back = true;
     else if (x === '--repeat') a.repeat = Number(argv[++i]);
     else if (x === '--json') a.json = true;
     else if (x === '--cutoffs') CUTOFFS = argv[++i]!.split(',').map(Number);
@@ -392,7 +439,7 @@ const chosen = [...args.names.map((n) => VARIANTS.find((v) => v.name === n) ?? (
 const data = load();
 const results: Result[] = [];
 for (const v of chosen) {
-  const r = args.cv > 1 ? await runCv(v, data.train, args.cv) : await runTest(v, data, args.repeat);
+  const r = args.shift ? await runShift(v, data.train, args.back) : args.cv > 1 ? await runCv(v, data.train, args.cv) : await runTest(v, data, args.repeat);
   results.push(r);
   if (!args.json) print(r);
 }

@@ -89,6 +89,9 @@ function subjectTokens(subject: string, sink: TokenSink, o: HeaderTokenOptions):
   const letters = s.replace(/[^\p{L}]/gu, '');
   if (letters.length >= 4 && letters === letters.toUpperCase() && letters !== letters.toLowerCase()) sink.add('subject:all-caps');
   for (const m of s.matchAll(/[!?$%]{2,}/g)) sink.add(`subject:punct:${m[0].slice(0, 3)}`);
+  // A run of blanks typed into the Subject (padding that pushes a tracking code out of view). Not
+  // folding: tokenize.ts unfolds with foldAsSpace, so a long Subject folded onto a second line
+  // (RFC 5322 §2.2.3, the continuation indented by a tab or several spaces) is one space there.
   if (/\s{3,}/.test(s)) sink.add('subject:spaced');
 }
 

@@ -3,7 +3,7 @@
 // (case tokens, Content-Type combinations, degeneration) are off by default and tested as options.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classify, degenerate } from './classify.ts';
+import { DEFAULT_CLASSIFIER, classify, degenerate } from './classify.ts';
 import { scoreTokens } from './filter.ts';
 import { MemoryJunkStore } from './memory.ts';
 import { GLOBAL } from './ports.ts';
@@ -91,17 +91,19 @@ test('degenerate: field words fall back to the bare word, capitals to lower case
 test('degeneration (off by default): an unseen token borrows its plainer form, unless that is present', async () => {
   const totals = { ham: 10, spam: 10 };
   const counts = new Map([['viagra', { ham: 0, spam: 9 }]]);
-  assert.equal(classify(['subject:viagra'], counts, totals).clues.length, 0);
+  // Off: a never-trained token, f = x (weak ham evidence with the default x).
+  assert.deepEqual(classify(['subject:viagra'], counts, totals).clues.map((c) => [c.token, c.probability]), [['subject:viagra', DEFAULT_CLASSIFIER.x]]);
   const on = classify(['subject:viagra'], counts, totals, { degenerate: true });
   assert.equal(on.clues[0]?.token, 'subject:viagra');
   assert.ok(on.score > 0.9);
-  assert.deepEqual(classify(['subject:viagra', 'viagra'], counts, totals, { degenerate: true }).clues.map((c) => c.token), ['viagra']);
+  // 'viagra' is itself present, so 'subject:viagra' does not borrow it and stays never-trained.
+  assert.deepEqual(classify(['subject:viagra', 'viagra'], counts, totals, { degenerate: true }).clues.map((c) => [c.token, c.ham + c.spam]), [['viagra', 9], ['subject:viagra', 0]]);
   // scoreTokens fetches the plainer forms' counts from the store
   const store = new MemoryJunkStore();
   for (let i = 0; i < 5; i++) {
     await trainScope(store, GLOBAL, { key: `s${i}`, tokens: ['viagra', `s${i}`] }, 'spam', { now: 0 });
     await trainScope(store, GLOBAL, { key: `h${i}`, tokens: ['meeting', `h${i}`] }, 'ham', { now: 0 });
   }
-  assert.equal((await scoreTokens(store, null, ['subject:viagra'])).score, 0.5);
+  assert.equal((await scoreTokens(store, null, ['subject:viagra'])).score, 0.5); // never-trained tokens alone: no evidence
   assert.ok((await scoreTokens(store, null, ['subject:viagra'], { classifier: { degenerate: true } })).score > 0.9);
 });

@@ -11,6 +11,10 @@ const msg = (...lines: string[]): Buffer => Buffer.from(lines.join('\r\n'));
 const cases: Array<[string, Buffer, string[], string[]]> = [
   ['subject words, prefixed', msg('Subject: Free money NOW', '', 'hello there'), ['subject:free', 'subject:money', 'subject:now', 'hello', 'there'], ['free']],
   ['all-caps and punctuation in the subject', msg('Subject: ACT NOW!!!', '', 'x'), ['subject:all-caps', 'subject:punct:!!!'], []],
+  ['blank padding in the Subject', msg('Subject: Your order      #A83F2', '', 'x'), ['subject:spaced'], []],
+  // RFC 5322 §2.2.3/§3.2.2: a folded Subject's continuation indent is one space, not padding.
+  ['a folded Subject is not padded', msg('Subject: Think before you leap, man flies powered parachute into', '    water', '', 'x'), ['subject:into', 'subject:water'], ['subject:spaced']],
+  ['a Subject folded with a tab is not padded', msg('Subject: =?UTF-8?Q?caf=C3=A9?= au lait and', '\t\tcroissant offer', '', 'x'), ['subject:café', 'subject:croissant'], ['subject:spaced']],
   ['From address, domain and name words', msg('From: "Alice Example" <Alice@Mail.Example.COM>', 'To: bob@b.test, carol@c.test', '', 'x'),
     ['from:addr:alice@mail.example.com', 'from:domain:example.com', 'from:name:alice', 'from:name:example', 'to:count:2'], []],
   ['display name hiding an address', msg('From: "support@bank.example" <x@evil.test>', '', 'x'), ['from:name:has-address', 'from:domain:evil.test'], []],

@@ -148,7 +148,7 @@ export function tokenize(raw: Uint8Array, options: TokenizeOptions = {}): string
   for (const v of options.verdicts ?? []) sink.add(`auth:${v.method.toLowerCase()}:${v.result.toLowerCase()}`);
   if (options.headers !== false) {
     const headerBytes = msg.subarray(0, Math.min(structure.body.offsets.bodyStart, limits.maxHeaderBytes));
-    headerTokens(parseHeaderBlock(headerBytes), sink, { ...features, received: options.received === true });
+    headerTokens(parseHeaderBlock(headerBytes, { foldAsSpace: true }), sink, { ...features, received: options.received === true });
   }
   const walk: Walk = { msg, sink, limits, features, budget: limits.maxDecodedBytes, headers: options.headers !== false };
   bodyTokens(walk, structure.body, 0, false);

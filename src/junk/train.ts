@@ -156,7 +156,7 @@ export interface ThickOptions {
    * what is trained does not depend on the calibration.
    */
   hamMargin: number;
-  /** Spam is trained when the statistics so far score it below this (default 0.92; raw too). */
+  /** Spam is trained when the statistics so far score it below this (default 0.6; raw too). */
   spamMargin: number;
   /** Passes over the messages; a pass that trains nothing ends the run early (default 4). */
   passes: number;
@@ -174,7 +174,7 @@ export interface ThickOptions {
   now?: number;
 }
 
-export const DEFAULT_THICK = { hamMargin: 0.13, spamMargin: 0.92, passes: 4, warmup: 20 } as const;
+export const DEFAULT_THICK = { hamMargin: 0.13, spamMargin: 0.6, passes: 4, warmup: 20 } as const;
 
 /**
  * Thick-threshold training ("train on error" with a margin; the TREC spam track's and

@@ -12,6 +12,9 @@ test('RFC 5322 §2.2.3: unfolding removes the CRLF only; first field wins', () =
   assert.equal(firstField(fields, 'body'), null); // after the blank line
   assert.deepEqual(parseHeaderBlock(Buffer.from('Empty:\r\n')), [{ name: 'Empty', value: '' }]);
   assert.deepEqual(parseHeaderBlock(Buffer.from('A: 1\nB: 2\n')), [{ name: 'A', value: '1' }, { name: 'B', value: '2' }]);
+  // foldAsSpace: a continuation line's indentation is one space (RFC 5322 §3.2.2).
+  assert.deepEqual(parseHeaderBlock(Buffer.from('Subject: a\r\n    folded\r\n\t\tline\r\n'), { foldAsSpace: true }), [{ name: 'Subject', value: 'a folded line' }]);
+  assert.deepEqual(parseHeaderBlock(Buffer.from('Subject: a\r\n    folded\r\n')), [{ name: 'Subject', value: 'a    folded' }]);
 });
 
 test('RFC 2045 §5.1 Content-Type', () => {

@@ -28,8 +28,10 @@ export function headerText(bytes: Buffer): string {
 /**
  * Split a header block into fields. RFC 5322 §2.2.3: a line starting with WSP continues the
  * previous field; unfolding removes the CRLF only. Lines without a colon are skipped.
+ * `foldAsSpace`: a continuation line's leading whitespace becomes one space (what folding white
+ * space means, §3.2.2), so a folded value cannot be told from one written on one line.
  */
-export function parseHeaderBlock(block: Buffer): HeaderField[] {
+export function parseHeaderBlock(block: Buffer, options: { foldAsSpace?: boolean } = {}): HeaderField[] {
   const fields: HeaderField[] = [];
   const lines = headerText(block).split(/\r?\n/);
   let current: { name: string; value: string } | null = null;
@@ -41,7 +43,7 @@ export function parseHeaderBlock(block: Buffer): HeaderField[] {
     if (line.length === 0) break; // RFC 5322 §2.1: the empty line ends the header
     const c = line.charCodeAt(0);
     if (c === 0x20 || c === 0x09) {
-      if (current !== null) current.value += line;
+      if (current !== null) current.value += options.foldAsSpace === true ? ` ${line.trimStart()}` : line;
       continue;
     }
     flush();

@@ -3,6 +3,8 @@
 // boundaries; the factory's choice per encoding; the async-generator conveniences.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import { randomBytes } from 'node:crypto';
 import { decodeQuotedPrintable, decodeTransfer } from './decode.ts';
 import { Base64Decoder, QuotedPrintableDecoder, decodeStream, decodeTransferStream, knownTransferEncoding, transferDecoder, type ChunkDecoder } from './transfer-stream.ts';
@@ -38,15 +40,6 @@ async function* pieces(b: Buffer, size: number): AsyncGenerator<Buffer> {
   for (let i = 0; i < b.length; i += size) yield b.subarray(i, i + size);
 }
 
-async function* from(chunks: readonly Buffer[]): AsyncGenerator<Buffer> {
-  yield* chunks;
-}
-
-async function collect(src: AsyncIterable<Buffer>): Promise<Buffer> {
-  const out: Buffer[] = [];
-  for await (const c of src) out.push(c);
-  return Buffer.concat(out);
-}
 
 test('base64: chunked decoding equals whole decoding (line breaks, junk, "=" padding anywhere, short tails)', () => {
   for (let round = 0; round < 400; round++) {
@@ -93,7 +86,7 @@ test('transferDecoder: identity for 7bit/8bit/binary/none and for an unknown enc
 
 test('decodeStream: a decoder over an async source, across chunk boundaries', async () => {
   const base64 = Buffer.from(Buffer.from('hello world').toString('base64'));
-  assert.equal((await collect(decodeStream(from([base64.subarray(0, 5), base64.subarray(5)]), new Base64Decoder()))).toString(), 'hello world');
+  assert.equal((await buffer(decodeStream(Readable.from([base64.subarray(0, 5), base64.subarray(5)]), new Base64Decoder()))).toString(), 'hello world');
 });
 
 // decodeTransferStream (webmail attachment downloads): same octets as decoding in one piece,
@@ -102,17 +95,17 @@ test('decodeStream: a decoder over an async source, across chunk boundaries', as
 test('decodeTransferStream: base64 across every chunk size', async () => {
   const data = randomBytes(3001);
   const encoded = Buffer.from(data.toString('base64').replace(/.{76}/g, '$&\r\n'));
-  for (const size of [1, 3, 4, 5, 77, 78, 1000, 100_000]) assert.deepEqual(await collect(decodeTransferStream(pieces(encoded, size), 'base64')), data, `chunks of ${size}`);
+  for (const size of [1, 3, 4, 5, 77, 78, 1000, 100_000]) assert.deepEqual(await buffer(decodeTransferStream(pieces(encoded, size), 'base64')), data, `chunks of ${size}`);
 });
 
 test('decodeTransferStream: quoted-printable across every chunk size, soft breaks and escapes split anywhere', async () => {
   const encoded = Buffer.from('caf=C3=A9 =3D ok=\r\nsame line\r\nnext line=20\r\n'.repeat(50));
   const want = decodeQuotedPrintable(encoded);
-  for (const size of [1, 2, 3, 7, 64, 100_000]) assert.deepEqual(await collect(decodeTransferStream(pieces(encoded, size), 'Quoted-Printable')), want, `chunks of ${size}`);
+  for (const size of [1, 2, 3, 7, 64, 100_000]) assert.deepEqual(await buffer(decodeTransferStream(pieces(encoded, size), 'Quoted-Printable')), want, `chunks of ${size}`);
 });
 
 test('decodeTransferStream: 7bit and unknown encodings pass through', async () => {
   const b = Buffer.from('plain text\r\n');
-  assert.deepEqual(await collect(decodeTransferStream(pieces(b, 3), '7bit')), b);
-  assert.deepEqual(await collect(decodeTransferStream(pieces(b, 3), 'x-uuencode')), b);
+  assert.deepEqual(await buffer(decodeTransferStream(pieces(b, 3), '7bit')), b);
+  assert.deepEqual(await buffer(decodeTransferStream(pieces(b, 3), 'x-uuencode')), b);
 });

@@ -9,13 +9,12 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { RawSmtp, message } from '../helpers/smtp-client.ts';
+import { cli, find, hamMsg, send, spamField, spamMsg, writeCorpus } from './helpers.ts';
 import { selected } from '../helpers/imap-client.ts';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { GLOBAL, userScope } from '../../src/junk/ports.ts';
@@ -26,8 +25,6 @@ import { startApp } from '../../src/app/app.ts';
 import { StatisticsError } from '../../src/app/statistics.ts';
 import { silentLogger } from '../../src/lib/logger.ts';
 
-const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
-
 let pg: TestPostgres;
 before(async () => {
   pg = await startTestPostgres();
@@ -36,33 +33,6 @@ after(async () => {
   await pg?.close();
 });
 
-function cli(config: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [MAIN, '--config', config, ...args], { timeout: 30000, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
-
-const HAM_WORDS = ['meeting', 'agenda', 'quarterly', 'report', 'project', 'deadline', 'team', 'review', 'minutes', 'budget', 'schedule', 'colleagues'];
-const SPAM_WORDS = ['viagra', 'casino', 'lottery', 'winner', 'prize', 'cheap', 'pills', 'unsubscribe', 'bonus', 'jackpot', 'discount', 'pharmacy'];
-const pick = (words: string[], i: number, n: number) => Array.from({ length: n }, (_, k) => words[(i * 7 + k * 5) % words.length]).join(' ');
-const hamMsg = (i: number) => message('Paul Colleague <paul@partner.test>', 'alice@example.test', `Re: ${pick(HAM_WORDS, i, 3)}`, `Hi Alice,\r\nthe ${pick(HAM_WORDS, i, 8)} notes are attached.\r\nPaul\r\n`);
-const spamMsg = (i: number) => message('Best Offer <offer@promo.test>', 'alice@example.test', `${pick(SPAM_WORDS, i, 3)}!!!`, `Dear friend, ${pick(SPAM_WORDS, i, 8)} click http://promo.test/win now!\r\n`);
-
-async function send(srv: TestServer, msg: string) {
-  const c = await RawSmtp.open(srv.port('mx'));
-  await c.cmd('EHLO sender.test');
-  await c.cmd('MAIL FROM:<sender@partner.test>');
-  await c.cmd('RCPT TO:<alice@example.test>');
-  await c.cmd('DATA');
-  const reply = await c.cmd(`${msg}.`);
-  c.close();
-  return reply;
-}
-
-const find = async (srv: TestServer, marker: string, mailbox: string) => (await srv.mailbox('alice@example.test', mailbox)).find((m) => m.includes(marker));
-const spamField = (m: string) => /^X-Mailwarden-Spam:.*(?:\r\n[ \t].*)*/im.exec(m)?.[0] ?? null;
 const pgTotals = async (scope: string) => (await pg.admin('SELECT ham, spam FROM junk_totals WHERE scope = $1', [scope])).rows[0] ?? null;
 
 /** Rows in the main store's (SQLite) junk tables. */
@@ -80,14 +50,7 @@ test('statistics in PostgreSQL: CLI training, MX scoring, IMAP MOVE training of 
   t.after(() => srv.close());
   await pg.admin('TRUNCATE junk_tokens, junk_totals, junk_records'); // (the schema is there: the server made it)
   // The CLI's config: the URL without its password, which comes from a file.
-  const ham = join(srv.dir, 'corpus', 'ham');
-  const spam = join(srv.dir, 'corpus', 'spam');
-  mkdirSync(ham, { recursive: true });
-  mkdirSync(spam, { recursive: true });
-  for (let i = 0; i < 25; i++) {
-    writeFileSync(join(ham, `${i}.eml`), hamMsg(i));
-    writeFileSync(join(spam, `${i}.eml`), spamMsg(i));
-  }
+  const { ham, spam } = writeCorpus(srv.dir, 25);
   writeFileSync(join(srv.dir, 'pg.pw'), `${pg.password}\n`, { mode: 0o600 });
   const bare = pg.url.replace(`:${pg.password}@`, '@');
   const config = join(srv.dir, 'mailwarden.toml');

@@ -6,61 +6,21 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { RawSmtp, message } from '../helpers/smtp-client.ts';
+import { message } from '../helpers/smtp-client.ts';
+import { cli, find, hamMsg, send, spamField, spamMsg, writeCorpus } from './helpers.ts';
 import { selected } from '../helpers/imap-client.ts';
 import { GLOBAL, userScope } from '../../src/junk/ports.ts';
 
-const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
-
-function cli(config: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [MAIN, '--config', config, ...args], { timeout: 30000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
-
-const HAM_WORDS = ['meeting', 'agenda', 'quarterly', 'report', 'project', 'deadline', 'team', 'review', 'minutes', 'budget', 'schedule', 'colleagues'];
-const SPAM_WORDS = ['viagra', 'casino', 'lottery', 'winner', 'prize', 'cheap', 'pills', 'unsubscribe', 'bonus', 'jackpot', 'discount', 'pharmacy'];
-
-function pick(words: string[], i: number, n: number): string {
-  return Array.from({ length: n }, (_, k) => words[(i * 7 + k * 5) % words.length]).join(' ');
-}
-const hamMsg = (i: number) => message('Paul Colleague <paul@partner.test>', 'alice@example.test', `Re: ${pick(HAM_WORDS, i, 3)}`, `Hi Alice,\r\nthe ${pick(HAM_WORDS, i, 8)} notes are attached.\r\nPaul\r\n`);
-const spamMsg = (i: number) => message('Best Offer <offer@promo.test>', 'alice@example.test', `${pick(SPAM_WORDS, i, 3)}!!!`, `Dear friend, ${pick(SPAM_WORDS, i, 8)} click http://promo.test/win now!\r\n`);
-
 /** Writes a ham and a spam directory of `n` synthetic messages each, and a config for the CLI. */
 function corpus(srv: TestServer, n: number): { config: string; ham: string; spam: string } {
-  const ham = join(srv.dir, 'corpus', 'ham');
-  const spam = join(srv.dir, 'corpus', 'spam');
-  mkdirSync(ham, { recursive: true });
-  mkdirSync(spam, { recursive: true });
-  for (let i = 0; i < n; i++) {
-    writeFileSync(join(ham, `${i}.eml`), hamMsg(i));
-    writeFileSync(join(spam, `${i}.eml`), spamMsg(i));
-  }
+  const { ham, spam } = writeCorpus(srv.dir, n);
   const config = join(srv.dir, 'mailwarden.toml');
   writeFileSync(config, `hostname = "mx.example.test"\ndata_dir = "${srv.dir}"\n`);
   return { config, ham, spam };
 }
-
-async function send(srv: TestServer, msg: string, to = 'alice@example.test') {
-  const c = await RawSmtp.open(srv.port('mx'));
-  await c.cmd('EHLO sender.test');
-  await c.cmd('MAIL FROM:<sender@partner.test>');
-  await c.cmd(`RCPT TO:<${to}>`);
-  await c.cmd('DATA');
-  const reply = await c.cmd(`${msg}.`);
-  c.close();
-  return reply;
-}
-
-const find = async (srv: TestServer, marker: string, mailbox: string) => (await srv.mailbox('alice@example.test', mailbox)).find((m) => m.includes(marker));
-const spamField = (m: string) => /^X-Mailwarden-Spam:.*(?:\r\n[ \t].*)*/im.exec(m)?.[0] ?? null;
 
 test('untrained filter: header says "untrained", nothing goes to Junk, a forged X-Mailwarden-Spam is removed', async (t) => {
   const srv = await startTestServer();

@@ -1,7 +1,9 @@
 /**
- * `mailwarden spam train|classify|eval`: the Bayesian filter (src/junk, docs/spam.md) from the
- * command line, against the server's statistics ([spam] statistics: the store, safe while the
- * server runs thanks to SQLite WAL, or the shared PostgreSQL database).
+ * `mailwarden spam train|classify|eval|export|import`: the Bayesian filter (src/junk,
+ * docs/spam.md) from the command line, against the server's statistics ([spam] statistics: the
+ * store, safe while the server runs thanks to SQLite WAL, or the shared PostgreSQL database).
+ * export/import move the statistics as JSON Lines (src/junk/export.ts), users by address
+ * (src/junk/transfer.ts): a backup, or from the store to PostgreSQL, or to another node.
  *
  * Messages come from a directory (every regular file in it, recursively: one RFC 5322 message
  * per file, e.g. Maildir cur/ new/) or an mbox file (messages split at "From " lines, mboxrd
@@ -9,7 +11,9 @@
  * corpus twice counts nothing twice.
  */
 import type { Command } from 'commander';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { DEFAULT_THICK, messageKey, train, trainThick, type BulkMessage, type TrainOutcome } from '../junk/train.ts';
 import { messageTokens } from '../junk/message.ts';
@@ -17,6 +21,8 @@ import { scoreIn, scoreTokens } from '../junk/filter.ts';
 import { GLOBAL, userScope, type JunkStore, type Label, type Scope } from '../junk/ports.ts';
 import type { Config } from '../config/schema.ts';
 import type { Store } from '../store/ports.ts';
+import { ExportFormatError, readExport } from '../junk/export.ts';
+import { exportStatistics, importStatistics, type ImportSummary, type UserDirectory } from '../junk/transfer.ts';
 import { fail, printJson, withStatistics, type GlobalOptions, UsageError } from './common.ts';
 
 /** Splits an mbox (RFC 4155) into messages; ">From " lines are unquoted (mboxrd). */
@@ -56,12 +62,23 @@ export function messagesFrom(path: string): { count: number; get(i: number): Buf
   return { count: msgs.length, get: (i) => msgs[i]! };
 }
 
-/** A progress line on stderr, redrawn in place on a terminal, every 10% otherwise. */
-function progress(label: string, total: number): { tick(done: number, note: string): void; end(): void } {
+/** Without a known total, a progress line (not on a terminal) every this many items. */
+const PROGRESS_EVERY = 10_000;
+
+/**
+ * A progress line on stderr, redrawn in place on a terminal, every 10% otherwise; with no known
+ * total (null), the count alone, every PROGRESS_EVERY items when not on a terminal.
+ */
+function progress(label: string, total: number | null): { tick(done: number, note: string): void; end(): void } {
   const tty = process.stderr.isTTY === true;
   let lastShown = -1;
   return {
     tick(done, note) {
+      if (total === null) {
+        if (tty) process.stderr.write(`\r${label} ${done} ${note}`);
+        else if (done > 0 && done % PROGRESS_EVERY === 0) process.stderr.write(`${label} ${done} ${note}\n`);
+        return;
+      }
       const pct = total ? Math.floor((done * 100) / total) : 100;
       if (tty) {
         const width = 30;
@@ -97,10 +114,52 @@ async function score(junk: JunkStore, cfg: Config, userId: number | null, raw: B
   return { ...scored, totals, trained };
 }
 
+/** User ids and addresses of the store (the statistics name users by id, exports by address). */
+function directoryOf(store: Store): UserDirectory {
+  return {
+    addressOf: async (id) => (await store.getUserById(id))?.address ?? null,
+    idOf: async (address) => (await store.getUser(address))?.id ?? null,
+  };
+}
+
+/** Writes text to a stream in chunks of about 64 KiB, waiting for 'drain' when it is full. */
+function chunkedWriter(out: Writable): { write(text: string): Promise<void>; flush(): Promise<void> } {
+  let pending = '';
+  const flush = async () => {
+    const text = pending;
+    pending = '';
+    if (text && !out.write(text)) await once(out, 'drain');
+  };
+  return {
+    async write(text) {
+      pending += text;
+      if (pending.length >= 64 * 1024) await flush();
+    },
+    flush,
+  };
+}
+
+/** Lines in a file (a first pass, for import's progress total); null for standard input. */
+async function lineCount(file: string): Promise<number | null> {
+  if (file === '-') return null;
+  let n = 0;
+  for await (const chunk of createReadStream(file)) for (let i = (chunk as Buffer).indexOf(0x0a); i >= 0; i = (chunk as Buffer).indexOf(0x0a, i + 1)) n++;
+  return n;
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** The one-line summary of an import; at most 5 missing users are named. */
+function importSummary(s: ImportSummary): string {
+  const named = s.skipped.users.slice(0, 5).join(', ') + (s.skipped.users.length > 5 ? `, and ${s.skipped.users.length - 5} more` : '');
+  const skipped = s.skipped.records ? ` (${plural(s.skipped.users.length, 'user')} not here: ${named})` : '';
+  return `${plural(s.records, 'record')}: ${s.added} added, ${s.relabelled} relabelled, ${s.unchanged} unchanged, ${s.skipped.records} skipped${skipped}`;
+}
+
 const list = (v: string, prev: string[] = []) => [...prev, v];
 
 export function registerSpam(program: Command, global: () => GlobalOptions): void {
-  const cmd = program.command('spam').description('the Bayesian spam filter: train, classify, evaluate (docs/spam.md)');
+  const cmd = program.command('spam').description('the Bayesian spam filter: train, classify, evaluate, export and import its statistics (docs/spam.md)');
   cmd
     .command('train')
     .description('train from directories (one message per file) or mbox files; a message trained again with the other label is moved, never counted twice')
@@ -230,5 +289,73 @@ export function registerSpam(program: Command, global: () => GlobalOptions): voi
             `unsure rate: ${res.unsureRate.toFixed(2)}% (${n.unsure})\n` +
             `speed: ${res.messagesPerSecond.toFixed(0)} messages/second\n`,
         );
+      }).catch(fail));
+  cmd
+    .command('export')
+    .description('write every training record of the statistics ([spam] statistics) as JSON Lines, users by address (docs/spam.md "Export and import"): a backup, or the input of `spam import` on another engine or node')
+    .option('--output <file>', 'write to this file (created with mode 0600 under a temporary name, renamed when complete) instead of standard output')
+    .action((o: { output?: string }) =>
+      withStatistics(global(), async (store, junk) => {
+        const tmp = o.output === undefined ? null : `${o.output}.tmp-${process.pid}`;
+        const out: Writable = tmp === null ? process.stdout : createWriteStream(tmp, { flags: 'wx', mode: 0o600 });
+        // A reader that stops early (`spam export | head`): stop quietly with the status of a
+        // program ended by SIGPIPE (128 + 13), not with a stack trace.
+        if (tmp === null) process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+          if (e.code !== 'EPIPE') throw e;
+          process.exit(141);
+        });
+        if (tmp !== null) await once(out, 'open').catch((e: Error) => Promise.reject(new UsageError(`cannot write ${o.output}: ${e.message}`)));
+        try {
+          const writer = chunkedWriter(out);
+          // no progress on a terminal that also shows the data
+          const bar = tmp === null && process.stdout.isTTY ? { tick: () => undefined, end: () => undefined } : progress('exporting', null);
+          const sum = await exportStatistics(junk, directoryOf(store), writer.write, (n) => bar.tick(n, 'records'));
+          bar.end();
+          await writer.flush();
+          if (tmp !== null) {
+            out.end();
+            await once(out, 'finish');
+            renameSync(tmp, o.output!);
+          }
+          const skipped = sum.skipped.records ? `; skipped ${plural(sum.skipped.records, 'record')} of ${plural(sum.skipped.userIds.length, 'user id')} the store no longer has (${sum.skipped.userIds.slice(0, 5).join(', ')}${sum.skipped.userIds.length > 5 ? ', ...' : ''})` : '';
+          process.stderr.write(`exported ${plural(sum.records, 'record')} (${sum.global} global, ${sum.records - sum.global} of ${plural(sum.users, 'user')})${skipped}\n`);
+        } catch (e) {
+          if (tmp !== null) {
+            out.destroy();
+            rmSync(tmp, { force: true });
+          }
+          throw e;
+        }
+      }).catch(fail));
+  cmd
+    .command('import <file>')
+    .description('add the training records of a `spam export` file ("-": standard input) to the statistics ([spam] statistics): users matched by address, a user missing here skipped (never created); a record already here with the same label is left alone, with the other label relabelled, absent it is added; importing a file twice changes nothing')
+    .action((file: string) =>
+      withStatistics(global(), async (store, junk) => {
+        const name = file === '-' ? 'standard input' : file;
+        if (file !== '-') {
+          try {
+            if (!statSync(file).isFile()) throw new Error('not a regular file');
+          } catch (e) {
+            throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
+          }
+        }
+        const total = await lineCount(file);
+        const bar = progress('importing', total === null ? null : Math.max(0, total - 2)); // less the header and end lines
+        let done: ImportSummary | null = null;
+        try {
+          const input = file === '-' ? process.stdin : createReadStream(file);
+          done = await importStatistics(junk, directoryOf(store), readExport(input), (s) => {
+            done = s;
+            bar.tick(s.records, `${s.added} added`);
+          });
+        } catch (e) {
+          if (!(e instanceof ExportFormatError)) throw e;
+          bar.end();
+          const before = done as ImportSummary | null;
+          throw new UsageError(`${name}: ${e.message}; ${before ? `stopped there, after ${importSummary(before)}` : 'nothing imported'}`);
+        }
+        bar.end();
+        process.stdout.write(`${importSummary(done)}\n`);
       }).catch(fail));
 }

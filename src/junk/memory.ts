@@ -7,7 +7,7 @@
  * getCounts returns are shared with the store and never changed afterwards (training replaces
  * entries): callers must treat them as read-only.
  */
-import type { Counts, JunkStore, Scope, TrainingRecord } from './ports.ts';
+import { GLOBAL, recordsPageSize, userScope, type Counts, type JunkStore, type Scope, type ScopedRecord, type TrainingRecord } from './ports.ts';
 
 interface ScopeData {
   /** Never mutated in place: a commit replaces a token's entry, so getCounts can hand entries out. */
@@ -91,6 +91,23 @@ export class MemoryJunkStore implements JunkStore {
 
   async dropScope(scope: Scope): Promise<void> {
     this.scopes.delete(scopeKey(scope));
+  }
+
+  /**
+   * The global scope, then users by id; keys in code-unit order. The keys of a scope are listed
+   * when the iteration reaches it; a record gone by the time its turn comes is not yielded.
+   */
+  async *records(opts?: { pageSize?: number }): AsyncGenerator<ScopedRecord> {
+    recordsPageSize(opts); // validated like the engines' (nothing is paged in memory)
+    const ids = [...this.scopes.keys()].filter((k) => k !== 'g').map((k) => Number(k.slice(1))).sort((a, b) => a - b);
+    for (const scope of [GLOBAL, ...ids.map(userScope)]) {
+      const d = this.scopes.get(scopeKey(scope));
+      if (d === undefined) continue;
+      for (const key of [...d.records.keys()].sort()) {
+        const record = d.records.get(key);
+        if (record !== undefined) yield { scope, record };
+      }
+    }
   }
 
   /** Distinct tokens in a scope (for tests and the benchmark's report). */

@@ -43,6 +43,22 @@ export interface TrainingRecord {
   trainedAt: number;
 }
 
+/** One training record and the scope it is in: what JunkStore.records() yields. */
+export interface ScopedRecord {
+  scope: Scope;
+  record: TrainingRecord;
+}
+
+/** Records an engine reads per query in JunkStore.records() (each page one LIMITed query). */
+export const RECORDS_PAGE_SIZE = 500;
+
+/** The page size records() uses: `opts.pageSize`, a positive integer, else RECORDS_PAGE_SIZE. */
+export function recordsPageSize(opts?: { pageSize?: number }): number {
+  const n = opts?.pageSize ?? RECORDS_PAGE_SIZE;
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`junk store: bad page size ${String(n)}`);
+  return n;
+}
+
 export interface JunkStore {
   /** Counts for these tokens in one scope; tokens never trained are absent from the map. */
   getCounts(scope: Scope, tokens: readonly string[]): Promise<Map<string, Counts>>;
@@ -62,4 +78,14 @@ export interface JunkStore {
    * user being deleted, whose id the store may give to a new user. Other scopes are untouched.
    */
   dropScope(scope: Scope): Promise<void>;
+  /**
+   * Every training record of this store, each (scope, key) at most once, scope after scope and
+   * by key within a scope (in the engine's own order), read in pages of `pageSize` records
+   * (default RECORDS_PAGE_SIZE) so memory stays bounded however large the statistics are: what
+   * `mailwarden spam export` streams. Not a snapshot: a record committed or dropped while the
+   * iteration runs may or may not be seen. Replaying the records through commit() rebuilds the
+   * counts and totals exactly (they are the sum of the records). A PostgreSQL store yields the
+   * global scope and the user scopes of its own namespace only.
+   */
+  records(opts?: { pageSize?: number }): AsyncIterable<ScopedRecord>;
 }

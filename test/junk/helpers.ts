@@ -9,14 +9,16 @@ import { join } from 'node:path';
 import type { TestServer } from '../helpers/server.ts';
 import { RawSmtp, message, type SmtpReply } from '../helpers/smtp-client.ts';
 
-const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+/** The CLI's entry point. */
+export const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 
-/** `mailwarden --config CONFIG ...ARGS` on this Node, with extra environment variables. */
-export function cli(config: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+/** `mailwarden --config CONFIG ...ARGS` on this Node, with extra environment variables and `stdin` as its input. */
+export function cli(config: string, args: string[], env: NodeJS.ProcessEnv = {}, stdin = ''): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [MAIN, '--config', config, ...args], { timeout: 30000, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
+    const child = execFile(process.execPath, [MAIN, '--config', config, ...args], { timeout: 60000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
+    child.stdin!.end(stdin);
   });
 }
 

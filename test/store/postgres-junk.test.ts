@@ -3,7 +3,8 @@
  * server): the JunkStore contract every engine passes (src/store/contract/junk.ts), the schema
  * opened by several nodes at once and by a role without CREATE, concurrent training (one message
  * trained N times at once counts once; overlapping commits neither deadlock nor lose a count),
- * namespaced user scopes (two nodes, the same user id, no mixing; global shared), and tokens
+ * namespaced user scopes (two nodes, the same user id, no mixing; global shared; records() lists
+ * a node's own users only), and tokens
  * PostgreSQL text cannot hold.
  */
 import { after, before, test } from 'node:test';
@@ -174,6 +175,14 @@ test('[postgresql] namespaced user scopes: two nodes, the same user id, separate
       { scope: 'user:mx1.example.org:1', ham: 0, spam: 1 },
       { scope: 'user:mx2.example.org:1', ham: 1, spam: 0 },
     ]);
+    // records() names this node's users only (another node's user 1 is not this store's user 1)
+    const listed = async (j: JunkStore) => {
+      const out: string[] = [];
+      for await (const { scope, record } of j.records({ pageSize: 1 })) out.push(`${scope.kind === 'global' ? 'global' : scope.userId}/${record.key}/${record.label}`);
+      return out;
+    };
+    assert.deepEqual(await listed(a.junk), ['global/g/spam', '1/k/spam']);
+    assert.deepEqual(await listed(b.junk), ['global/g/spam', '1/k/ham']);
     await a.junk.dropScope(alice);
     assert.deepEqual((await pg.admin('SELECT DISTINCT scope FROM junk_tokens ORDER BY scope', [], db)).rows.map((x) => x.scope), ['global', 'user:mx2.example.org:1']);
     assert.deepEqual(await b.junk.getTotals(bob), { ham: 1, spam: 0 });

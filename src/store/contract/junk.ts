@@ -8,11 +8,13 @@
  * key (a second training of one message changes nothing); relabelling and untraining undo exactly
  * what was added; an undo that would take a count below zero throws and changes nothing; tokens
  * whose counts are both zero are gone; dropScope forgets one scope only; everything survives
- * reopening.
+ * reopening; records() streams every record once, global first and each scope's together, across
+ * pages of any size, and replaying what it yields rebuilds the counts and totals exactly.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { JunkStore, Scope, TrainingRecord } from '../../junk/ports.ts';
+import type { JunkStore, Scope, ScopedRecord, TrainingRecord } from '../../junk/ports.ts';
+import { MemoryJunkStore } from '../../junk/memory.ts';
 
 export interface OpenJunkStore {
   junk: JunkStore;
@@ -31,6 +33,14 @@ const V: Scope = { kind: 'user', userId: 8 };
 const rec = (key: string, label: 'ham' | 'spam', tokens: string[], trainedAt = 1): TrainingRecord => ({ key, label, tokens, trainedAt });
 const sorted = (r: TrainingRecord | null) => r && { ...r, tokens: [...r.tokens].sort() };
 const counts = async (j: JunkStore, s: Scope, tokens: string[]) => Object.fromEntries(await j.getCounts(s, tokens));
+const scopeName = (s: Scope) => (s.kind === 'global' ? 'global' : `user ${s.userId}`);
+
+/** Everything records() yields, as comparable plain values (tokens sorted: engines keep their own order). */
+async function listRecords(j: JunkStore, pageSize?: number): Promise<Array<[string, TrainingRecord]>> {
+  const out: Array<[string, TrainingRecord]> = [];
+  for await (const { scope, record } of j.records(pageSize === undefined ? undefined : { pageSize })) out.push([scopeName(scope), sorted(record)!]);
+  return out;
+}
 
 export function junkContract(engine: string, factory: JunkStoreFactory): void {
   test(`[${engine}] junk: counts and totals per scope, compare-and-swap commit, exact undo`, async () => {
@@ -109,6 +119,58 @@ export function junkContract(engine: string, factory: JunkStoreFactory): void {
     await j.dropScope(U); // nothing left: still fine
     assert.equal(await j.commit(U, 'a', { remove: null, add: rec('a', 'ham', ['fresh']) }), true, 'the scope starts again empty');
     assert.deepEqual(await j.getTotals(U), { ham: 1, spam: 0 });
+    await close();
+  });
+
+  test(`[${engine}] junk: records() streams every record once, global first and scope by scope, page after page; replaying them rebuilds the counts exactly`, async () => {
+    const { junk: j, close } = await factory.create();
+    assert.deepEqual(await listRecords(j, 2), [], 'an empty store yields nothing');
+    // 9 records over three scopes (pages of 2 end mid-scope and at scope ends), one relabelled, one undone
+    const put = async (s: Scope, r: TrainingRecord) => assert.equal(await j.commit(s, r.key, { remove: null, add: r }), true);
+    await put(V, rec('v1', 'ham', ['lunch', 'friday'], 11));
+    await put(G, rec('g3', 'spam', ['cheap', 'pills', 'now'], 3));
+    await put(G, rec('g1', 'ham', ['meeting', 'agenda'], 1));
+    await put(U, rec('u2', 'spam', ['prize', 'Grüße', '東京'], 22));
+    await put(G, rec('g2', 'ham', ['agenda', 'minutes'], 2));
+    await put(U, rec('u1', 'ham', ['meeting', 'lunch'], 21));
+    await put(G, rec('g4', 'spam', ['cheap', 'casino'], 4));
+    await put(U, rec('u3', 'spam', ['casino'], 23));
+    await put(G, rec('gone', 'spam', ['ghost'], 5));
+    assert.equal(await j.commit(G, 'g2', { remove: (await j.getRecord(G, 'g2'))!, add: rec('g2', 'spam', ['agenda', 'minutes'], 6) }), true);
+    assert.equal(await j.commit(G, 'gone', { remove: (await j.getRecord(G, 'gone'))!, add: null }), true);
+    const expected: Array<[string, TrainingRecord]> = [
+      ['global', rec('g1', 'ham', ['agenda', 'meeting'], 1)],
+      ['global', rec('g2', 'spam', ['agenda', 'minutes'], 6)],
+      ['global', rec('g3', 'spam', ['cheap', 'now', 'pills'], 3)],
+      ['global', rec('g4', 'spam', ['casino', 'cheap'], 4)],
+      ['user 7', rec('u1', 'ham', ['lunch', 'meeting'], 21)],
+      ['user 7', rec('u2', 'spam', ['Grüße', 'prize', '東京'], 22)],
+      ['user 7', rec('u3', 'spam', ['casino'], 23)],
+      ['user 8', rec('v1', 'ham', ['friday', 'lunch'], 11)],
+    ];
+    for (const pageSize of [1, 2, 3, 4, 8, 9, undefined]) assert.deepEqual(await listRecords(j, pageSize), expected, `pages of ${pageSize ?? 'default'}`);
+    await assert.rejects(listRecords(j, 0), /page size/);
+
+    // a record changed behind the cursor is not yielded again
+    const seen: string[] = [];
+    for await (const { scope, record } of j.records({ pageSize: 2 })) {
+      seen.push(`${scopeName(scope)}/${record.key}`);
+      if (seen.length === 3) assert.equal(await j.commit(G, 'g1', { remove: (await j.getRecord(G, 'g1'))!, add: rec('g1', 'spam', ['agenda', 'meeting'], 7) }), true);
+    }
+    assert.deepEqual(seen, expected.map(([s, r]) => `${s}/${r.key}`));
+
+    // replaying every record into an empty store rebuilds the counts and totals
+    const copy = new MemoryJunkStore();
+    for await (const { scope, record } of j.records({ pageSize: 3 })) assert.equal(await copy.commit(scope, record.key, { remove: null, add: record }), true);
+    const vocabulary = ['agenda', 'meeting', 'minutes', 'cheap', 'pills', 'now', 'casino', 'ghost', 'lunch', 'friday', 'prize', 'Grüße', '東京'];
+    for (const s of [G, U, V]) {
+      assert.deepEqual(await copy.getTotals(s), await j.getTotals(s), scopeName(s));
+      assert.deepEqual(await counts(copy, s, vocabulary), await counts(j, s, vocabulary), scopeName(s));
+    }
+    assert.deepEqual(await copy.getTotals(G), { ham: 0, spam: 4 });
+
+    await j.dropScope(U);
+    assert.deepEqual((await listRecords(j, 2)).map(([s, r]) => `${s}/${r.key}`), ['global/g1', 'global/g2', 'global/g3', 'global/g4', 'user 8/v1']);
     await close();
   });
 }

@@ -29,7 +29,7 @@
  * then rolls back), keep a token row whose counts are both zero, or touch a scope other than the
  * one named.
  */
-import type { Counts, JunkStore, Label, Scope, TrainingRecord } from '../../junk/ports.ts';
+import { GLOBAL, recordsPageSize, userScope, type Counts, type JunkStore, type Label, type Scope, type ScopedRecord, type TrainingRecord } from '../../junk/ports.ts';
 import { createPool, describePgError, redactUrl, sqlState, transaction, type PgClient, type PgPool } from './pool.ts';
 import { migrateJunkSchema } from './junk-schema.ts';
 
@@ -188,6 +188,42 @@ export class PostgresJunkStore implements JunkStore {
       const before = Number(r[l]) - (l === 'ham' ? dh : ds);
       if (before < 1) throw new Error('junk store: untraining below zero');
     }
+  }
+
+  /**
+   * The global scope and this namespace's user scopes (another node's users are not this store's
+   * to name), by keyset paging over the primary key: each page one query for the next `pageSize`
+   * records after the last (scope, key) seen, in byte order ("C" collation), so "global" comes
+   * first and no transaction stays open between pages.
+   */
+  async *records(opts?: { pageSize?: number }): AsyncGenerator<ScopedRecord> {
+    const limit = recordsPageSize(opts);
+    const prefix = `user:${this.namespace}:`;
+    let after: [string, string] = ['', ''];
+    for (;;) {
+      const { rows } = await this.pool.query(
+        `SELECT scope, key, label, tokens, trained_at FROM junk_records
+         WHERE (scope = 'global' OR starts_with(scope, $1)) AND (scope, key) > ($2, $3)
+         ORDER BY scope, key LIMIT $4`,
+        [prefix, after[0], after[1], limit],
+      );
+      for (const r of rows) {
+        const s = String(r.scope);
+        const record: TrainingRecord = { key: String(r.key), label: column(String(r.label) as Label), tokens: (r.tokens as string[]).slice(), trainedAt: Number(r.trained_at) };
+        yield { scope: s === 'global' ? GLOBAL : userScope(this.userIdOf(s, prefix)), record };
+      }
+      if (rows.length < limit) return;
+      const last = rows[rows.length - 1]!;
+      after = [String(last.scope), String(last.key)];
+    }
+  }
+
+  /** The user id of a scope key of this namespace (scopeKey's inverse). */
+  private userIdOf(s: string, prefix: string): number {
+    const digits = s.slice(prefix.length);
+    const id = Number(digits);
+    if (!/^[1-9][0-9]*$/.test(digits) || !Number.isSafeInteger(id)) throw new Error(`junk store: bad scope ${JSON.stringify(s)} in junk_records`);
+    return id;
   }
 
   async dropScope(scope: Scope): Promise<void> {

@@ -11,7 +11,7 @@
  * row whose counts are both zero, or touch a scope other than the one named.
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import type { Counts, JunkStore, Label, Scope, TrainingRecord } from '../../junk/ports.ts';
+import { GLOBAL, recordsPageSize, userScope, type Counts, type JunkStore, type Label, type Scope, type ScopedRecord, type TrainingRecord } from '../../junk/ports.ts';
 
 type Row = Record<string, unknown>;
 
@@ -84,6 +84,27 @@ export class SqliteJunkStore implements JunkStore {
     } catch (e) {
       this.db.exec('ROLLBACK');
       throw e;
+    }
+  }
+
+  /**
+   * Keyset paging over the primary key: each page is one query for the next `pageSize` records
+   * after the last (scope, key) seen, so no read holds a transaction open or the whole table in
+   * memory. Scope 0 (global) first, then users by id; keys in byte order (BINARY collation).
+   */
+  async *records(opts?: { pageSize?: number }): AsyncGenerator<ScopedRecord> {
+    const limit = recordsPageSize(opts);
+    let after: [number, string] = [-1, ''];
+    for (;;) {
+      const rows = this.q('SELECT scope, key, label, tokens, trained_at FROM junk_records WHERE (scope, key) > (?, ?) ORDER BY scope, key LIMIT ?').all(after[0], after[1], limit) as Row[];
+      for (const r of rows) {
+        const s = Number(r.scope);
+        const record: TrainingRecord = { key: String(r.key), label: column(String(r.label) as Label), tokens: JSON.parse(String(r.tokens)) as string[], trainedAt: Number(r.trained_at) };
+        yield { scope: s === 0 ? GLOBAL : userScope(s), record };
+      }
+      if (rows.length < limit) return;
+      const last = rows[rows.length - 1]!;
+      after = [Number(last.scope), String(last.key)];
     }
   }
 

@@ -192,6 +192,11 @@ export class UserMailboxes {
     return this.store.listUids(this.own(mb).id, afterUid, limit);
   }
 
+  /** A page of UIDs, newest first (the webmail's lists). */
+  uidsNewestFirst(mb: Mailbox, offset: number, limit: number): Promise<number[]> {
+    return this.store.listUidsNewestFirst(this.own(mb).id, offset, limit);
+  }
+
   messages(mb: Mailbox, fromUid: number, toUid: number, limit: number, withStructure = false, withEnvelope = false): Promise<MessageRow[]> {
     return this.store.listMessageRange(this.own(mb).id, fromUid, toUid, limit, withStructure, withEnvelope);
   }

@@ -256,6 +256,8 @@ export interface MessageStore {
   setSubscribed(mailboxId: number, subscribed: boolean): Promise<void>;
   /** The UIDs of a mailbox after `afterUid`, ascending, at most `limit`. */
   listUids(mailboxId: number, afterUid: number, limit: number): Promise<number[]>;
+  /** The UIDs of a mailbox newest (highest) first, skipping the `offset` newest, at most `limit`: a page of a list. */
+  listUidsNewestFirst(mailboxId: number, offset: number, limit: number): Promise<number[]>;
   /**
    * Messages with fromUid <= uid <= toUid, ascending, at most `limit`; the structure only when
    * asked; with `withEnvelope`, `envelope` is the stored ENVELOPE wire form (null when not derived).

@@ -174,6 +174,10 @@ export function storeContract(engine: string, factory: EngineFactory): void {
     const body = (n: number) => Buffer.from(`Subject: m${n}\r\n\r\nbody ${n}\r\n`);
     for (let i = 1; i <= 4; i++) await store.ingest({ blob: { kind: 'buffer', data: body(i) }, mailFrom: '', internalDate: i, deliveries: [{ userId: u.id, mailbox: 'INBOX' }], outbound: [] });
     assert.deepEqual(await store.listUids(inbox.id, 1, 2), [2, 3]);
+    assert.deepEqual(await store.listUidsNewestFirst(inbox.id, 0, 3), [4, 3, 2]);
+    assert.deepEqual(await store.listUidsNewestFirst(inbox.id, 3, 3), [1], 'the last page is short');
+    assert.deepEqual(await store.listUidsNewestFirst(inbox.id, 4, 3), []);
+    assert.deepEqual(await store.listUidsNewestFirst(again.id, 0, 3), [], 'only that mailbox');
     const rows = await store.listMessageRange(inbox.id, 2, 3, 10, true);
     assert.deepEqual(rows.map((r) => r.uid), [2, 3]);
     assert.equal(JSON.parse(rows[0]!.structure!).envelope.subject, 'm2', 'the structure is stored at ingest');

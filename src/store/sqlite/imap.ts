@@ -174,6 +174,11 @@ export class SqliteImap {
     return (this.d.q('SELECT uid FROM messages WHERE mailbox_id = ? AND uid > ? ORDER BY uid LIMIT ?').all(mailboxId, afterUid, limit) as Row[]).map((r) => Number(r.uid));
   }
 
+  /** Through the (mailbox_id, uid) index backwards: a page costs its offset in index steps, not the mailbox. */
+  listUidsNewestFirst(mailboxId: number, offset: number, limit: number): number[] {
+    return (this.d.q('SELECT uid FROM messages WHERE mailbox_id = ? ORDER BY uid DESC LIMIT ? OFFSET ?').all(mailboxId, limit, offset) as Row[]).map((r) => Number(r.uid));
+  }
+
   /** Rows come back as arrays (no property names per row): this is FETCH 1:*'s hot loop. */
   listMessageRange(mailboxId: number, fromUid: number, toUid: number, limit: number, withStructure: boolean, withEnvelope = false): MessageRow[] {
     const cols = `m.id, m.mailbox_id, m.uid, m.blob_id, m.flags, m.internal_date, m.size, m.modseq${withStructure ? ', b.structure' : ''}${withEnvelope ? ', f.envelope, f.version' : ''}`;

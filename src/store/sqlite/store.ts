@@ -524,6 +524,10 @@ export class SqliteStore implements Store {
   async listUids(mailboxId: number, afterUid: number, limit: number): Promise<number[]> {
     return this.imap.listUids(mailboxId, afterUid, limit);
   }
+
+  async listUidsNewestFirst(mailboxId: number, offset: number, limit: number): Promise<number[]> {
+    return this.imap.listUidsNewestFirst(mailboxId, offset, limit);
+  }
   async listMessageRange(mailboxId: number, fromUid: number, toUid: number, limit: number, withStructure = false, withEnvelope = false): Promise<MessageRow[]> {
     return this.imap.listMessageRange(mailboxId, fromUid, toUid, limit, withStructure, withEnvelope);
   }

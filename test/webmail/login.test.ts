@@ -1,7 +1,7 @@
 /**
  * Webmail login and sessions over real HTTPS: the form, the cookie's attributes, wrong passwords
  * and the lockout shared with IMAP (same throttle), login CSRF, logout, and sessions that end
- * when the account is deleted or its password changes.
+ * when the account is deleted or its password changes, or after [webmail] session_idle / session_max.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -108,4 +108,33 @@ test('a session ends when its account is deleted or its password changes', async
   assert.ok(await srv.app.store.deleteUser('carol@other.test'));
   assert.equal((await b.get('/mail/')).status, 303, 'account deleted: logged out');
   assert.equal((await b.post('/mail/logout', { csrf })).status, 403, 'and its POSTs are refused');
+});
+
+test('session limits from [webmail] on a real server: idle ends a session, and so does session_max however active', async (t) => {
+  const srv = await startTestServer({ webmail: { session_idle: '1s', session_max: '3s' } } as never);
+  t.after(() => srv.close());
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const b = new Browser(srv.port('https'));
+  assert.equal((await b.login('alice@example.test')).status, 303);
+  assert.equal((await b.get('/mail/')).status, 200);
+  await sleep(1500); // idle longer than session_idle
+  const idle = await b.get('/mail/');
+  assert.equal(idle.status, 303, 'an idle session has ended');
+  assert.equal(idle.headers.location, '/mail/login');
+
+  const c = new Browser(srv.port('https'));
+  assert.equal((await c.login('alice@example.test')).status, 303);
+  const start = Date.now();
+  // Active every 300 ms: never idle for 1 s, yet the session ends 3 s after login.
+  while (Date.now() - start < 2200) {
+    assert.equal((await c.get('/mail/')).status, 200, `active at ${Date.now() - start} ms`);
+    await sleep(300);
+  }
+  while (Date.now() - start < 3300) {
+    await c.get('/mail/');
+    await sleep(300);
+  }
+  const over = await c.get('/mail/');
+  assert.equal(over.status, 303, 'session_max ends an active session');
+  assert.equal(over.headers.location, '/mail/login');
 });

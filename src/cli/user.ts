@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { addUser, setPassword } from '../directory/accounts.ts';
 import { generatePassword } from '../directory/password.ts';
 import { fail, printJson, printTable, readPasswordStdin, withStatistics, withStore, type GlobalOptions, UsageError } from './common.ts';
-import { StoreConflict } from '../store/ports.ts';
 import { userScope } from '../junk/ports.ts';
 
 export function registerUser(program: Command, global: () => GlobalOptions): void {
@@ -39,15 +38,10 @@ export function registerUser(program: Command, global: () => GlobalOptions): voi
       }).catch(fail));
   cmd.command('del <address>').description("delete a user, all their mail and their own spam filter statistics").action((address: string) =>
     withStatistics(global(), async (store, junk) => {
-      const addr = address.toLowerCase();
-      const u = await store.getUser(addr);
-      if (!u) throw new UsageError(`no such user ${address}`);
-      const targeting = await store.aliasesTargeting(addr);
-      if (targeting.length) throw new StoreConflict(`${addr} is a target of alias(es) ${targeting.map((a) => a.source).join(', ')}; change them first`);
-      // Statistics first: the store may give this user's id to the next user added, who must not
-      // inherit them ([spam] statistics in PostgreSQL keeps them apart from the store).
-      await junk.dropScope(userScope(u.id));
-      if (!(await store.deleteUser(addr))) throw new UsageError(`no such user ${address}`);
+      // Statistics first, once the store allows the deletion: it may give this user's id to the
+      // next user added, who must not inherit them ([spam] statistics in PostgreSQL keeps them
+      // apart from the store).
+      if (!(await store.deleteUser(address.toLowerCase(), (u) => junk.dropScope(userScope(u.id))))) throw new UsageError(`no such user ${address}`);
       process.stdout.write(`user ${address} deleted\n`);
     }).catch(fail));
 }

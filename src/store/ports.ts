@@ -193,7 +193,13 @@ export interface DirectoryStore {
   getUserById(id: number): Promise<User | null>;
   listUsers(domain?: string): Promise<User[]>;
   setPassword(address: string, passwordHash: string, cramSecret: string | null, scram: string | null): Promise<boolean>;
-  deleteUser(address: string): Promise<boolean>;
+  /**
+   * Deletes a user and all their mail; false when there is no such user, StoreConflict while an
+   * alias targets them. `beforeDelete` runs once the deletion is known to be allowed, before it
+   * happens (what must go first: the spam statistics, kept apart from the store); if it throws,
+   * nothing is deleted.
+   */
+  deleteUser(address: string, beforeDelete?: (user: User) => Promise<void>): Promise<boolean>;
 
   addAlias(source: string, targets: string[]): Promise<Alias>;
   getAlias(source: string): Promise<Alias | null>;

@@ -231,11 +231,12 @@ export class SqliteStore implements Store {
     this.q('DELETE FROM mailboxes WHERE user_id = ?').run(userId);
     this.q('DELETE FROM users WHERE id = ?').run(userId);
   }
-  async deleteUser(address: string): Promise<boolean> {
+  async deleteUser(address: string, beforeDelete?: (user: User) => Promise<void>): Promise<boolean> {
     const u = await this.getUser(address);
     if (!u) return false;
     const used = this.q('SELECT a.source FROM aliases a JOIN alias_targets t ON t.alias_id = a.id WHERE t.target = ?').all(address) as Row[];
     if (used.length) throw new StoreConflict(`${address} is a target of alias(es) ${used.map((r) => r.source).join(', ')}; change them first`);
+    await beforeDelete?.(u);
     this.tx(() => this.deleteUserRows(u.id));
     return true;
   }

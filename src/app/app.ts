@@ -112,6 +112,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
         store, logger, authservId: config.hostname,
         login: { directory, store, throttle, cramMd5: a.cram_md5 },
         mailboxes: { store, events, maxMailboxes: config.imap.max_mailboxes, ...junkTraining(config, store, statistics.junk, logger) },
+        ...(config.spam.enabled ? { training: { junk: statistics.junk, trainGlobal: config.spam.train_global } } : {}),
         sessionIdleMs: durationMs(config.webmail.session_idle), sessionMaxMs: durationMs(config.webmail.session_max),
       })
     : undefined;

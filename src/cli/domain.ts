@@ -17,12 +17,15 @@ export function registerDomain(program: Command, global: () => GlobalOptions): v
       if (o.json) return printJson(ds.map((d) => ({ name: d.name, createdAt: new Date(d.createdAt).toISOString() })));
       printTable(ds.map((d) => [d.name, new Date(d.createdAt).toISOString()]), ['DOMAIN', 'CREATED']);
     }).catch(fail));
-  cmd.command('del <name>').description('delete a domain (refused while it has users or aliases)').option('--force', "also delete its users, their mail and spam filter statistics, and its aliases").action((name: string, o: { force?: boolean }) =>
+  cmd.command('del <name>').description('delete a domain (refused while it has users, aliases or lists, unless --force, and while an alias of another domain targets one of its users)').option('--force', "also delete its users, their mail and spam filter statistics, its aliases and its lists").action((name: string, o: { force?: boolean }) =>
     withStatistics(global(), async (store, junk) => {
-      const domain = name.toLowerCase();
-      // Statistics before users (see `user del`); without --force a domain with users is refused.
-      if (o.force && (await store.getDomain(domain))) for (const u of await store.listUsers(domain)) await junk.dropScope(userScope(u.id));
-      if (!(await store.deleteDomain(domain, o.force))) throw new UsageError(`no such domain ${name}`);
+      // The users' statistics first, once the store allows the deletion (see `user del`): a
+      // refusal (users without --force, an alias of another domain targeting one of them) leaves
+      // them in place.
+      const dropStatistics = async (users: readonly { id: number }[]) => {
+        for (const u of users) await junk.dropScope(userScope(u.id));
+      };
+      if (!(await store.deleteDomain(name.toLowerCase(), o.force, dropStatistics))) throw new UsageError(`no such domain ${name}`);
       process.stdout.write(`domain ${name} deleted\n`);
     }).catch(fail));
 }

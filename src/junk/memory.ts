@@ -7,7 +7,7 @@
  * getCounts returns are shared with the store and never changed afterwards (training replaces
  * entries): callers must treat them as read-only.
  */
-import { GLOBAL, recordsPageSize, userScope, type Counts, type JunkStore, type Scope, type ScopedRecord, type TrainingRecord } from './ports.ts';
+import { checkBatchKeys, GLOBAL, recordsPageSize, userScope, type Counts, type JunkStore, type RecordChange, type Scope, type ScopedRecord, type TrainingRecord } from './ports.ts';
 
 interface ScopeData {
   /** Never mutated in place: a commit replaces a token's entry, so getCounts can hand entries out. */
@@ -62,11 +62,44 @@ export class MemoryJunkStore implements JunkStore {
     const current = d.records.get(key);
     if (remove === null ? current !== undefined : current?.label !== remove.label) return false;
     if (remove !== null) {
-      // Each token once, as the engines do (a message adds at most 1 to a token's count).
-      const removeTokens = new Set(remove.tokens);
       // Validate first so a failure changes nothing (the port's all-or-nothing rule).
       if (d.totals[remove.label] < 1) throw new Error('junk store: untraining below zero');
-      for (const t of removeTokens) if ((d.tokens.get(t)?.[remove.label] ?? 0) < 1) throw new Error('junk store: token count below zero');
+      for (const t of new Set(remove.tokens)) if ((d.tokens.get(t)?.[remove.label] ?? 0) < 1) throw new Error('junk store: token count below zero');
+    }
+    this.apply(d, { key, remove, add });
+    return true;
+  }
+
+  /** Compare-and-swaps against the state before the batch, undos validated on it, then applied one by one (they cannot fail then). */
+  async commitBatch(scope: Scope, changes: readonly RecordChange[]): Promise<boolean[]> {
+    checkBatchKeys(changes);
+    const d = this.data(scope);
+    const held = changes.map(({ key, remove }) => {
+      const current = d.records.get(key);
+      return remove === null ? current === undefined : current?.label === remove.label;
+    });
+    // Validate first so a failure changes nothing (the port's all-or-nothing rule).
+    const undos = { ham: new Map<string, number>(), spam: new Map<string, number>() };
+    const totals = { ham: 0, spam: 0 };
+    changes.forEach(({ remove }, i) => {
+      if (!held[i] || remove === null) return;
+      totals[remove.label]++;
+      // Each token once, as the engines do (a message adds at most 1 to a token's count).
+      for (const t of new Set(remove.tokens)) undos[remove.label].set(t, (undos[remove.label].get(t) ?? 0) + 1);
+    });
+    for (const l of ['ham', 'spam'] as const) {
+      if (d.totals[l] < totals[l]) throw new Error('junk store: untraining below zero');
+      for (const [t, n] of undos[l]) if ((d.tokens.get(t)?.[l] ?? 0) < n) throw new Error('junk store: token count below zero');
+    }
+    changes.forEach((c, i) => held[i] && this.apply(d, c));
+    return held;
+  }
+
+  /** Applies a change already validated (its compare-and-swap held, its undos have counts to take). */
+  private apply(d: ScopeData, { key, remove, add }: RecordChange): void {
+    if (remove !== null) {
+      // Each token once, as the engines do (a message adds at most 1 to a token's count).
+      const removeTokens = new Set(remove.tokens);
       d.totals[remove.label]--;
       for (const t of removeTokens) {
         const c = { ...d.tokens.get(t)! };
@@ -86,7 +119,6 @@ export class MemoryJunkStore implements JunkStore {
       }
       d.records.set(key, { ...add, key, tokens: addTokens });
     }
-    return true;
   }
 
   async dropScope(scope: Scope): Promise<void> {

@@ -14,8 +14,8 @@
  */
 import { collectAuthResults } from '../standards/authresults/authresults.ts';
 import { tokenize, verdictsFromAuthResults, type AuthVerdict } from './tokenize.ts';
-import { legacyMessageKey, messageKey, scopesFor, train, type TrainOutcome } from './train.ts';
-import type { JunkStore, Label } from './ports.ts';
+import { keyIn, legacyMessageKey, messageKey, messageKeysOf, scopesFor, train, untrainScope, type TrainOutcome } from './train.ts';
+import { GLOBAL, userScope, type JunkStore, type Label, type TrainingRecord } from './ports.ts';
 
 /** The verdicts in OUR Authentication-Results fields (authserv-id `authservId`) of a message or header block. */
 export function ourVerdicts(raw: Buffer, authservId: string): AuthVerdict[] {
@@ -44,5 +44,40 @@ export async function trainStored(deps: StoredTrainingDeps, userId: number, blob
     const msg = { key: messageKey(raw), tokens: messageTokens(raw, deps.authservId), ...(legacy === null ? {} : { aliases: [legacy] }) };
     out.push(await train(deps.junk, scopesFor(userId, deps.trainGlobal), msg, label));
   }
+  return out;
+}
+
+/** The keys a stored message may be trained under: messageKey() and, if it differs, the legacy one. */
+export interface StoredMessageKeys {
+  key: string;
+  aliases: string[];
+}
+
+/** The keys of a stored message, from its bytes as a stream (memory bounded by its header). */
+export async function storedMessageKeys(blob: AsyncIterable<Uint8Array>): Promise<StoredMessageKeys> {
+  const { key, legacy } = await messageKeysOf(blob);
+  return { key, aliases: legacy === null ? [] : [legacy] };
+}
+
+/** The record a user's own statistics hold for a message (what their Spam / Not spam trained), or null. */
+export async function userTraining(junk: JunkStore, userId: number, keys: StoredMessageKeys): Promise<TrainingRecord | null> {
+  const scope = userScope(userId);
+  return junk.getRecord(scope, await keyIn(junk, scope, { ...keys, tokens: [] }));
+}
+
+/**
+ * Forgets a user's training of a message, exactly (train.ts untrainScope: the stored token list
+ * subtracted): their own record, and, when their verdicts also train the global statistics
+ * (`trainGlobal`), the global record of the message if it has the same label (one with the other
+ * label is somebody else's later verdict, and stays). Outcomes per scope, the user's first; a
+ * message the user has not trained forgets nothing (['absent']).
+ */
+export async function forgetTraining(deps: { junk: JunkStore; trainGlobal: boolean }, userId: number, keys: StoredMessageKeys): Promise<TrainOutcome[]> {
+  const own = userScope(userId);
+  const ownKey = await keyIn(deps.junk, own, { ...keys, tokens: [] });
+  const record = await deps.junk.getRecord(own, ownKey);
+  if (record === null) return ['absent'];
+  const out = [await untrainScope(deps.junk, own, ownKey, { label: record.label })];
+  if (deps.trainGlobal) out.push(await untrainScope(deps.junk, GLOBAL, await keyIn(deps.junk, GLOBAL, { ...keys, tokens: [] }), { label: record.label }));
   return out;
 }

@@ -59,6 +59,22 @@ export function recordsPageSize(opts?: { pageSize?: number }): number {
   return n;
 }
 
+/** One change of JunkStore.commitBatch: what commit(scope, key, { remove, add }) would do. */
+export interface RecordChange {
+  key: string;
+  remove: TrainingRecord | null;
+  add: TrainingRecord | null;
+}
+
+/** Throws unless every key of a commitBatch is distinct (each change is judged on its own record). */
+export function checkBatchKeys(changes: readonly RecordChange[]): void {
+  const seen = new Set<string>();
+  for (const c of changes) {
+    if (seen.has(c.key)) throw new Error(`junk store: key ${JSON.stringify(c.key.slice(0, 80))} twice in one batch`);
+    seen.add(c.key);
+  }
+}
+
 export interface JunkStore {
   /** Counts for these tokens in one scope; tokens never trained are absent from the map. */
   getCounts(scope: Scope, tokens: readonly string[]): Promise<Map<string, Counts>>;
@@ -73,6 +89,18 @@ export interface JunkStore {
    * This is what makes concurrent training of one message count it once.
    */
   commit(scope: Scope, key: string, change: { remove: TrainingRecord | null; add: TrainingRecord | null }): Promise<boolean>;
+  /**
+   * Several commits to one scope in ONE transaction, for bulk loads (`spam import`): each change
+   * is commit()'s compare-and-swap on the record of its key, judged against the state before the
+   * batch (so the keys must be distinct: a repeated key throws before anything changes). A change
+   * whose comparison fails changes nothing and is false in the result; the others apply, all
+   * together or none. The undo rule holds for the batch as a whole: when a token's count (or the
+   * total) in a label before the batch is smaller than the number of the batch's undos of it in
+   * that label, it throws and nothing changes. Results in the order of `changes`; an empty batch
+   * changes nothing. Exactly-once as commit(): a record another writer changed first makes its
+   * change false, and the caller reads it again.
+   */
+  commitBatch(scope: Scope, changes: readonly RecordChange[]): Promise<boolean[]>;
   /**
    * Forgets everything trained in this scope (counts, totals, records), in one transaction: for a
    * user being deleted, whose id the store may give to a new user. Other scopes are untouched.

@@ -66,6 +66,47 @@ export function legacyMessageKey(raw: Uint8Array): string | null {
   return withoutSpamFields(b) === b ? null : `sha256:${createHash('sha256').update(b).digest('hex')}`;
 }
 
+/**
+ * messageKey() and legacyMessageKey() of a message read as a stream (a stored blob), in memory
+ * bounded by its header section: the header (and an mbox "From " line) is held until its end is
+ * seen, the body is hashed as it passes. The same keys as the functions above on the whole bytes.
+ */
+export async function messageKeysOf(chunks: AsyncIterable<Uint8Array>): Promise<{ key: string; legacy: string | null }> {
+  const key = createHash('sha256');
+  const raw = createHash('sha256');
+  let held: Buffer[] = [];
+  let changed: boolean | null = null; // null until the header section is complete
+  // The prefix up to the end of the header section: the same result as on the whole message,
+  // because both helpers only look that far (the earliest "\n\n" or "\r\n\r\n" is in it).
+  const settle = (prefix: Buffer) => {
+    const b = withoutFromLine(prefix);
+    const k = withoutSpamFields(b);
+    key.update(k);
+    raw.update(b);
+    changed = k !== b;
+  };
+  for await (const chunk of chunks) {
+    const c = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (changed !== null) {
+      key.update(c);
+      raw.update(c);
+      continue;
+    }
+    held.push(c);
+    const acc = held.length === 1 ? c : Buffer.concat(held);
+    held = [acc];
+    if (acc.length <= 5) continue; // withoutFromLine needs more than 5 bytes to decide
+    if (acc.toString('latin1', 0, 5) === 'From ' && acc.indexOf(0x0a) < 0) continue;
+    const b = withoutFromLine(acc);
+    if (b.indexOf('\n\n') >= 0 || b.indexOf('\r\n\r\n') >= 0) {
+      settle(acc);
+      held = [];
+    }
+  }
+  if (changed === null) settle(Buffer.concat(held));
+  return { key: `sha256:${key.digest('hex')}`, legacy: changed ? `sha256:${raw.digest('hex')}` : null };
+}
+
 /** What training did in one scope. */
 export type TrainOutcome = 'trained' | 'unchanged' | 'relabelled' | 'untrained' | 'absent';
 
@@ -87,7 +128,7 @@ export interface TrainingMessage {
 }
 
 /** The key this message's record has (or will have) in one scope. */
-async function keyIn(store: JunkStore, scope: Scope, msg: TrainingMessage): Promise<string> {
+export async function keyIn(store: JunkStore, scope: Scope, msg: TrainingMessage): Promise<string> {
   if (!msg.aliases?.length || (await store.getRecord(scope, msg.key)) !== null) return msg.key;
   for (const a of msg.aliases) if ((await store.getRecord(scope, a)) !== null) return a;
   return msg.key;
@@ -109,11 +150,15 @@ export async function trainScope(store: JunkStore, scope: Scope, msg: TrainingMe
   throw new Error(`junk: training record ${key} kept changing`);
 }
 
-/** Remove a message's training from one scope (e.g. the user deleted their verdict). */
-export async function untrainScope(store: JunkStore, scope: Scope, key: string): Promise<TrainOutcome> {
+/**
+ * Remove a message's training from one scope (e.g. the user deleted their verdict). With
+ * `opts.label`, only a record with that label is removed ('unchanged' for one with the other).
+ */
+export async function untrainScope(store: JunkStore, scope: Scope, key: string, opts: { label?: Label } = {}): Promise<TrainOutcome> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const current = await store.getRecord(scope, key);
     if (current === null) return 'absent';
+    if (opts.label !== undefined && current.label !== opts.label) return 'unchanged';
     if (await store.commit(scope, key, { remove: current, add: null })) return 'untrained';
   }
   throw new Error(`junk: training record ${key} kept changing`);

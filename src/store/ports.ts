@@ -185,8 +185,17 @@ export interface DirectoryStore {
   addDomain(name: string): Promise<Domain>;
   getDomain(name: string): Promise<Domain | null>;
   listDomains(): Promise<Domain[]>;
-  /** Refuses (throws StoreConflict) while users or aliases still use the domain, unless `force`. */
-  deleteDomain(name: string, force?: boolean): Promise<boolean>;
+  /**
+   * Deletes a domain; false when there is no such domain. Refuses (throws StoreConflict) while
+   * users, aliases or lists still use the domain, unless `force` (which deletes them, the users
+   * with all their mail), and, even with `force`, while an alias of another domain targets one of
+   * its users (as deleteUser). `beforeDelete` runs once the deletion is known to be allowed,
+   * before it happens, with the users about to be deleted (what must go first: their spam
+   * statistics, kept apart from the store); if it throws, nothing is deleted. Should the domain's
+   * users or the aliases targeting them change between the hook and the deletion (another
+   * process), the deletion is refused rather than done with users the hook did not see.
+   */
+  deleteDomain(name: string, force?: boolean, beforeDelete?: (users: readonly User[]) => Promise<void>): Promise<boolean>;
 
   addUser(u: { address: string; passwordHash: string; displayName?: string; cramSecret?: string | null; scram?: string | null }): Promise<User>;
   getUser(address: string): Promise<User | null>;

@@ -1,17 +1,18 @@
 /**
- * The message actions (POST, behind the session gate and the CSRF check): Spam, Not spam, delete,
- * read/unread, flag/unflag. All go through UserMailboxes (mailbox/user-mailboxes.ts), like IMAP:
- * ownership checked, the change published on the event bus (IMAP IDLE clients see it), and a move
- * into or out of Junk trains the spam filter exactly as IMAP MOVE does (the `junkTraining` hook
- * wired in app/app.ts): Spam trains spam, Not spam relabels the same message as ham (the training
- * record makes it count once, junk/train.ts).
+ * The message actions (POST, behind the session gate and the CSRF check): Spam, Not spam, Forget
+ * training, delete, read/unread, flag/unflag. All go through UserMailboxes
+ * (mailbox/user-mailboxes.ts), like IMAP: ownership checked, the change published on the event bus
+ * (IMAP IDLE clients see it), and a move into or out of Junk trains the spam filter exactly as IMAP
+ * MOVE does (the `junkTraining` hook wired in app/app.ts): Spam trains spam, Not spam relabels the
+ * same message as ham (the training record makes it count once, junk/train.ts). Forget training
+ * untrains the message exactly (junk/message.ts forgetTraining) and moves nothing.
  */
 import type { Mailbox } from '../store/ports.ts';
 import { INBOX } from '../mailbox/names.ts';
 import type { UserMailboxes } from '../mailbox/user-mailboxes.ts';
 
-export type Action = 'spam' | 'notspam' | 'delete' | 'seen' | 'unseen' | 'flag' | 'unflag';
-export const ACTIONS: readonly Action[] = ['spam', 'notspam', 'delete', 'seen', 'unseen', 'flag', 'unflag'];
+export type Action = 'spam' | 'notspam' | 'forget' | 'delete' | 'seen' | 'unseen' | 'flag' | 'unflag';
+export const ACTIONS: readonly Action[] = ['spam', 'notspam', 'forget', 'delete', 'seen', 'unseen', 'flag', 'unflag'];
 
 /** What the page says after an action (fixed texts: nothing from the request is reflected). */
 export const DONE_TEXT: Record<string, string> = {
@@ -21,7 +22,14 @@ export const DONE_TEXT: Record<string, string> = {
   expunged: 'Deleted for good.',
   unread: 'Marked as unread.',
   gone: 'That message is no longer there.',
+  forgotten: 'The spam filter forgot what it learned from this message, as if it had never been trained.',
+  untrained: 'The spam filter had learned nothing from this message.',
+  unforgotten: 'The spam filter could not be reached; nothing was forgotten. Try again later.',
 };
+
+/** The notices of Forget training, shown on the message page. */
+export const FORGET_DONE = ['forgotten', 'untrained', 'unforgotten'] as const;
+export type ForgetDone = (typeof FORGET_DONE)[number];
 
 const special = (mb: Mailbox, use: string, name: string) => mb.specialUse?.toLowerCase() === use || mb.name.toLowerCase() === name;
 /** As UserMailboxes decides what trains: special-use \Junk (RFC 6154), or named Junk. */
@@ -40,10 +48,14 @@ async function specialMailbox(ux: UserMailboxes, use: '\\Junk' | '\\Trash', name
   return again;
 }
 
-/** Where the browser goes next: the mailbox (with a notice) after a move, the message after a flag change. */
-export type ActionResult = { to: 'box'; done: keyof typeof DONE_TEXT } | { to: 'message' };
+/** Where the browser goes next: the mailbox (with a notice) after a move, the message (with a notice, or none) after a flag change or Forget training. */
+export type ActionResult = { to: 'box'; done: keyof typeof DONE_TEXT } | { to: 'message'; done?: keyof typeof DONE_TEXT };
 
-export async function runAction(ux: UserMailboxes, mb: Mailbox, uid: number, action: Action): Promise<ActionResult> {
+/**
+ * `forget` undoes this user's training of the message (present when the spam filter is on) and
+ * says how that went.
+ */
+export async function runAction(ux: UserMailboxes, mb: Mailbox, uid: number, action: Action, forget?: () => Promise<ForgetDone>): Promise<ActionResult> {
   const range = [[uid, uid]] as const;
   const moved = (r: { pairs: unknown[] }, done: keyof typeof DONE_TEXT): ActionResult => ({ to: 'box', done: r.pairs.length ? done : 'gone' });
   switch (action) {
@@ -57,6 +69,9 @@ export async function runAction(ux: UserMailboxes, mb: Mailbox, uid: number, act
       if (!inbox) throw new Error('the user has no INBOX');
       return moved(await ux.copy(mb, [uid], inbox, true), 'notspam');
     }
+    case 'forget':
+      if (!forget) return { to: 'message' };
+      return { to: 'message', done: await forget() };
     case 'delete': {
       if (isTrash(mb)) {
         // Already in Trash: \Deleted, then expunge just this message (RFC 9051 §6.4.9 UID EXPUNGE).

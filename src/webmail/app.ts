@@ -1,7 +1,7 @@
 /**
  * The webmail (docs/webmail.md): server-rendered HTML on the HTTPS listener, all under /mail.
  * Read mail, see the spam filter's verdict and clues, our sender-authentication verdicts and the
- * phishing warnings, and train the filter with Spam / Not spam.
+ * phishing warnings, and train the filter with Spam / Not spam (or forget a message's training).
  *
  * Security model, in one place:
  *  - who: login with the IMAP password and the shared login throttle (auth.ts); a server-side
@@ -26,7 +26,7 @@ import { INBOX } from '../mailbox/names.ts';
 import { html } from '../web/html.ts';
 import { SessionStore } from './session.ts';
 import { authRoutes, logoutRoute, requireCsrf, requireSession, type WebmailEnv } from './auth.ts';
-import { ACTIONS, DONE_TEXT, isJunk, runAction, type Action } from './actions.ts';
+import { ACTIONS, DONE_TEXT, FORGET_DONE, isJunk, runAction, type Action, type ForgetDone } from './actions.ts';
 import { listPage } from './listing.ts';
 import { bodyLeaves, leafText, messageLeaves, readMessageView } from './message.ts';
 import { decodeTransferStream } from '../mail/mime/transfer-stream.ts';
@@ -34,6 +34,8 @@ import { boxUrl, messageUrl, page, type BoxInfo } from './views/layout.ts';
 import { listView } from './views/list.ts';
 import { messageView } from './views/message.ts';
 import { STYLESHEET } from './views/style.ts';
+import type { JunkStore, Label } from '../junk/ports.ts';
+import { forgetTraining, storedMessageKeys, userTraining } from '../junk/message.ts';
 
 export interface WebmailDeps {
   store: Store;
@@ -41,6 +43,11 @@ export interface WebmailDeps {
   login: LoginDeps;
   /** The same mailbox dependencies as IMAP, junkTraining included. */
   mailboxes: MailboxDeps;
+  /**
+   * The spam filter's statistics, for Forget training (absent: the filter is off, no button):
+   * `trainGlobal` as [spam] train_global, the scopes the Spam / Not spam buttons train.
+   */
+  training?: { junk: JunkStore; trainGlobal: boolean };
   logger: Logger;
   /** Our authserv-id (the config hostname): only Authentication-Results with it are shown. */
   authservId: string;
@@ -106,6 +113,17 @@ export function webmailApp(deps: WebmailDeps): Hono {
     return m ? { ux, mb, m } : null;
   }
 
+  /** How this user's own statistics hold the message (the label their button trained), or null; a statistics failure is logged and shows no button. */
+  async function trainedAs(ux: UserMailboxes, blobId: number): Promise<Label | null> {
+    if (!deps.training) return null;
+    try {
+      return (await userTraining(deps.training.junk, ux.userId, await storedMessageKeys(ux.stream(blobId))))?.label ?? null;
+    } catch (err) {
+      log.warn({ err, userId: ux.userId }, 'webmail: cannot read the spam filter training of a message');
+      return null;
+    }
+  }
+
   async function showBox(c: Context<WebmailEnv>, name: string) {
     const ux = c.get('ux');
     const mb = await ux.find(name);
@@ -127,9 +145,11 @@ export function webmailApp(deps: WebmailDeps): Hono {
     // Opening a message marks it read, as every mail client does (RFC 9051 §6.4.5 BODY[] sets \Seen).
     if (!m.flags.includes('\\Seen')) await ux.setFlags(mb, [[m.uid, m.uid]], 'add', ['\\Seen']);
     const view = await readMessageView(ux, m, deps.authservId);
+    const done = FORGET_DONE.find((d) => d === c.req.query('done'));
     const main = messageView({
       session: c.get('session'), box: mb.name, uid: m.uid, isJunk: isJunk(mb), seen: true, flagged: m.flags.includes('\\Flagged'),
       size: m.size, internalDate: m.internalDate, view, showHtml: c.req.query('view') === 'html', authservId: deps.authservId,
+      trainedAs: await trainedAs(ux, m.blobId), notice: done ? DONE_TEXT[done] : undefined,
     });
     return c.html(page({ title: view.subject || '(no subject)', session: c.get('session'), boxes: await boxes(ux), current: mb.name }, main));
   });
@@ -172,9 +192,23 @@ export function webmailApp(deps: WebmailDeps): Hono {
     const form = await c.req.parseBody();
     const action = ACTIONS.find((a) => a === form.action);
     if (!action) return c.text('unknown action\n', 400);
-    const result = await runAction(r.ux, r.mb, r.m.uid, action as Action);
-    log.info({ username: c.get('session').address, mailbox: r.mb.name, uid: r.m.uid, action }, 'webmail action');
-    return c.redirect(result.to === 'box' ? `${boxUrl(r.mb.name)}?done=${result.done}` : messageUrl(r.mb.name, r.m.uid), 303);
+    const training = deps.training;
+    const forget = training
+      ? async (): Promise<ForgetDone> => {
+          try {
+            const outcomes = await forgetTraining(training, r.ux.userId, await storedMessageKeys(r.ux.stream(r.m.blobId)));
+            log.info({ userId: r.ux.userId, outcomes }, 'spam filter training forgotten');
+            return outcomes[0] === 'untrained' ? 'forgotten' : 'untrained';
+          } catch (err) {
+            log.error({ err, userId: r.ux.userId }, 'spam filter: forgetting a training failed');
+            return 'unforgotten';
+          }
+        }
+      : undefined;
+    const result = await runAction(r.ux, r.mb, r.m.uid, action as Action, forget);
+    log.info({ username: c.get('session').address, mailbox: r.mb.name, uid: r.m.uid, action, ...(result.done ? { done: result.done } : {}) }, 'webmail action');
+    if (result.to === 'box') return c.redirect(`${boxUrl(r.mb.name)}?done=${result.done}`, 303);
+    return c.redirect(`${messageUrl(r.mb.name, r.m.uid)}${result.done ? `?done=${result.done}` : ''}`, 303);
   });
 
   return app as unknown as Hono;

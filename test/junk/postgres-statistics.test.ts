@@ -134,7 +134,7 @@ test('PostgreSQL unreachable at start: startApp fails with one line and no passw
   const config = validateConfig({ hostname: 'mx.example.test', data_dir: dir, log: { level: 'silent' }, listen: { mx: ['127.0.0.1:0'], submission: [], submissions: [], pop3: [], pop3s: [], imap: [], imaps: [], https: [] }, outbound: { enabled: false }, spam: { statistics: down } }, 'test', dir, {});
   const err = await startApp(config, silentLogger()).then(() => null, (e: unknown) => e);
   assert.ok(err instanceof StatisticsError, String(err));
-  assert.match(err.message, /^cannot open the PostgreSQL statistics database postgresql:\/\/mailwarden:REDACTED@127\.0\.0\.1:1\/mailwarden_stats: connect ECONNREFUSED 127\.0\.0\.1:1$/);
+  assert.match(err.message, /^cannot open the PostgreSQL statistics database postgresql:\/\/mailwarden:\*\*\*@127\.0\.0\.1:1\/mailwarden_stats: connect ECONNREFUSED 127\.0\.0\.1:1$/);
   assert.ok(!err.message.includes(pg.password));
 
   const file = join(dir, 'mailwarden.toml');
@@ -143,7 +143,7 @@ test('PostgreSQL unreachable at start: startApp fails with one line and no passw
   for (const args of [['spam', 'classify', join(dir, 'probe.eml')], ['serve']]) {
     const r = await cli(file, args);
     assert.equal(r.code, 1, `${args[0]}: ${r.stderr}`);
-    assert.match(r.stderr, /^mailwarden: cannot open the PostgreSQL statistics database postgresql:\/\/mailwarden:REDACTED@127\.0\.0\.1:1\/mailwarden_stats: connect ECONNREFUSED 127\.0\.0\.1:1\n$/, args[0]);
+    assert.match(r.stderr, /^mailwarden: cannot open the PostgreSQL statistics database postgresql:\/\/mailwarden:\*\*\*@127\.0\.0\.1:1\/mailwarden_stats: connect ECONNREFUSED 127\.0\.0\.1:1\n$/, args[0]);
     assert.ok(!r.stderr.includes(pg.password) && !r.stdout.includes(pg.password));
   }
 });

@@ -65,7 +65,7 @@ test('[postgresql] schema: four nodes opening a new database at once all succeed
     }
     await pg.admin('UPDATE junk_schema SET version = 99', [], db);
     const err = await open(url).then(() => null, (e: Error) => e);
-    assert.match(String(err?.message), /^cannot open the PostgreSQL statistics database postgresql:\/\/mailwarden:REDACTED@127\.0\.0\.1:\d+\/mw_t\d+: the statistics database is at schema version 99, newer than this mailwarden's 1: upgrade mailwarden$/);
+    assert.match(String(err?.message), /^cannot open the PostgreSQL statistics database postgresql:\/\/mailwarden:\*\*\*@127\.0\.0\.1:\d+\/mw_t\d+: the statistics database is at schema version 99, newer than this mailwarden's 1: upgrade mailwarden$/);
     assert.ok(!err!.message.includes(pg.password), 'no password in the error');
   } finally {
     for (const n of nodes) await n.close();
@@ -74,9 +74,9 @@ test('[postgresql] schema: four nodes opening a new database at once all succeed
 
 test('[postgresql] opening fails with one line and no password: wrong password, nothing listening', async () => {
   const wrong = await open(pg.url.replace(`:${pg.password}@`, ':not-the-password@')).then(() => null, (e: Error) => e);
-  assert.match(String(wrong?.message), /^cannot open the PostgreSQL statistics database postgresql:\/\/mailwarden:REDACTED@.*: password authentication failed for user "mailwarden"/);
+  assert.match(String(wrong?.message), /^cannot open the PostgreSQL statistics database postgresql:\/\/mailwarden:\*\*\*@.*: password authentication failed for user "mailwarden"/);
   const closed = await open(pg.url.replace(`:${pg.port}/`, ':1/')).then(() => null, (e: Error) => e);
-  assert.match(String(closed?.message), /^cannot open the PostgreSQL statistics database postgresql:\/\/mailwarden:REDACTED@127\.0\.0\.1:1\/mailwarden_stats: connect ECONNREFUSED 127\.0\.0\.1:1/);
+  assert.match(String(closed?.message), /^cannot open the PostgreSQL statistics database postgresql:\/\/mailwarden:\*\*\*@127\.0\.0\.1:1\/mailwarden_stats: connect ECONNREFUSED 127\.0\.0\.1:1/);
   for (const e of [wrong, closed]) assert.ok(!e!.message.includes(pg.password));
 });
 
@@ -153,6 +153,53 @@ test('[postgresql] concurrency: 120 commits with overlapping tokens from two nod
   assert.deepEqual((await pg.admin('SELECT deadlocks::integer AS n FROM pg_stat_database WHERE datname = $1', [db], 'postgres')).rows, [{ n: 0 }], 'no deadlock happened (none was retried away)');
 });
 
+test('[postgresql] concurrency: overlapping batches (commitBatch, as `spam import` on two nodes at once) and single commits of the same messages: each message counted once, no deadlock', async () => {
+  const url = await freshDatabase();
+  const nodes: PostgresJunkStatistics[] = [await open(url), await open(url)];
+  const reference = new MemoryJunkStore();
+  const r = rng(9);
+  const vocabulary = Array.from({ length: 300 }, (_, i) => `w${i}`);
+  const records: TrainingRecord[] = Array.from({ length: 200 }, (_, i) => ({ key: `m${String(i).padStart(3, '0')}`, label: i % 3 ? 'spam' : 'ham', tokens: message(r, vocabulary, 120), trainedAt: i }));
+  // four batches of 100 over the same 200 records, in other orders, plus 40 single commits among them
+  const slice = (from: number, reverse: boolean) => {
+    const part = records.slice(from, from + 100);
+    return (reverse ? part.reverse() : part).map((rec) => ({ key: rec.key, remove: null, add: rec }));
+  };
+  try {
+    const results = await Promise.all([
+      nodes[0]!.junk.commitBatch(GLOBAL, slice(0, false)),
+      nodes[1]!.junk.commitBatch(GLOBAL, slice(50, true)),
+      nodes[0]!.junk.commitBatch(GLOBAL, slice(100, true)),
+      nodes[1]!.junk.commitBatch(GLOBAL, slice(0, true)),
+      ...records.filter((_, i) => i % 5 === 0).map((rec, i) => nodes[i % 2]!.junk.commit(GLOBAL, rec.key, { remove: null, add: rec }).then((ok) => [ok])),
+    ]);
+    const wins = new Map<string, number>();
+    const keysOf = [slice(0, false), slice(50, true), slice(100, true), slice(0, true)].map((b) => b.map((c) => c.key)).concat(records.filter((_, i) => i % 5 === 0).map((rec) => [rec.key]));
+    results.forEach((res, b) => res.forEach((ok, i) => ok && wins.set(keysOf[b]![i]!, (wins.get(keysOf[b]![i]!) ?? 0) + 1)));
+    assert.equal(wins.size, 200, 'every message trained');
+    assert.ok([...wins.values()].every((n) => n === 1), 'by exactly one of the writers');
+    for (const rec of records) await reference.commit(GLOBAL, rec.key, { remove: null, add: rec });
+    assert.deepEqual(await snapshot(nodes[1]!.junk, GLOBAL, vocabulary), await snapshot(reference, GLOBAL, vocabulary));
+    // then relabel half and undo the other half in two overlapping batches at once: a change the
+    // other batch made first fails its compare-and-swap, so each is made once
+    const current = await Promise.all(records.map((rec) => nodes[0]!.junk.getRecord(GLOBAL, rec.key)));
+    const changes = current.map((cur, i) => ({ key: cur!.key, remove: cur, add: i % 2 ? null : { ...cur!, label: cur!.label === 'ham' ? ('spam' as const) : ('ham' as const) } }));
+    const [first, second] = [changes.slice(0, 120), changes.slice(80).reverse()];
+    const done = await Promise.all([nodes[0]!.junk.commitBatch(GLOBAL, first), nodes[1]!.junk.commitBatch(GLOBAL, second)]);
+    const made = new Map<string, number>();
+    [first, second].forEach((b, n) => b.forEach((c, i) => done[n]![i] && made.set(c.key, (made.get(c.key) ?? 0) + 1)));
+    assert.equal(made.size, 200);
+    assert.ok([...made.values()].every((n) => n === 1));
+    for (const c of changes) await reference.commit(GLOBAL, c.key, c);
+    assert.deepEqual(await snapshot(nodes[0]!.junk, GLOBAL, vocabulary), await snapshot(reference, GLOBAL, vocabulary));
+  } finally {
+    for (const n of nodes) await n.close();
+  }
+  const db = url.split('/').pop()!;
+  await new Promise((res) => setTimeout(res, 300));
+  assert.deepEqual((await pg.admin('SELECT deadlocks::integer AS n FROM pg_stat_database WHERE datname = $1', [db], 'postgres')).rows, [{ n: 0 }], 'no deadlock happened (none was retried away)');
+});
+
 test('[postgresql] namespaced user scopes: two nodes, the same user id, separate statistics; the global scope is shared; dropScope forgets one node\'s user only', async () => {
   const url = await freshDatabase();
   const a = await open(url, 'mx1.example.org');
@@ -220,6 +267,19 @@ test('[postgresql] tokens PostgreSQL text cannot hold (NUL, a lone surrogate) ar
     assert.equal(await s.junk.commit(GLOBAL, 'k', { remove: { ...rec, label: 'ham' }, add: null }), true);
     assert.equal((await s.junk.getCounts(GLOBAL, odd)).size, 0);
     assert.deepEqual(await s.junk.getTotals(GLOBAL), { ham: 0, spam: 0 });
+    // the same through commitBatch (token lists travel as JSON there), a key with a lone surrogate too
+    const keys = ['k1', 'k\ud800'];
+    assert.deepEqual(await s.junk.commitBatch(GLOBAL, keys.map((key) => ({ key, remove: null, add: { key, label: 'spam', tokens: odd, trainedAt: 2 } }))), [true, true]);
+    assert.deepEqual(Object.values(Object.fromEntries(await s.junk.getCounts(GLOBAL, odd))), odd.map(() => ({ ham: 0, spam: 2 })));
+    const stored = await Promise.all(keys.map(async (key) => (await s.junk.getRecord(GLOBAL, key))!));
+    assert.deepEqual(stored.map((r) => [...r.tokens].sort()), keys.map(() => ['cut\ufffd', 'nul\ufffdbyte', 'plain']));
+    assert.deepEqual(await s.junk.commitBatch(GLOBAL, stored.map((r, i) => ({ key: keys[i]!, remove: r, add: i ? null : { ...r, label: 'ham' } }))), [true, true]);
+    assert.deepEqual(await s.junk.getTotals(GLOBAL), { ham: 1, spam: 0 });
+    assert.deepEqual(await s.junk.commitBatch(GLOBAL, [{ key: 'k1', remove: { ...stored[0]!, label: 'ham' }, add: null }]), [true]);
+    assert.equal((await s.junk.getCounts(GLOBAL, odd)).size, 0);
+    // two keys that are one in PostgreSQL: the first takes part, the second is false (counted once)
+    assert.deepEqual(await s.junk.commitBatch(GLOBAL, ['x\ud800', 'x\udfff'].map((key) => ({ key, remove: null, add: { key, label: 'ham', tokens: ['plain'], trainedAt: 3 } }))), [true, false]);
+    assert.deepEqual(await s.junk.getTotals(GLOBAL), { ham: 1, spam: 0 });
   } finally {
     await s.close();
   }

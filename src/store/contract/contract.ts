@@ -44,6 +44,46 @@ export function storeContract(engine: string, factory: EngineFactory): void {
     await store.close();
   });
 
+  test(`[${engine}] deleteDomain: beforeDelete runs after the checks, with the users about to go, before the deletion; a refusal or a failing hook deletes nothing`, async () => {
+    const { store } = await factory.create();
+    const calls: string[][] = [];
+    const hook = async (users: readonly { address: string }[]) => {
+      // the users are all still there when the hook runs
+      for (const u of users) assert.ok(await store.getUser(u.address), `${u.address} still there in the hook`);
+      calls.push(users.map((u) => u.address));
+    };
+    assert.equal(await store.deleteDomain('nope.test', true, hook), false);
+    await store.addDomain('a.test');
+    await store.addDomain('b.test');
+    await store.addUser({ address: 'u1@a.test', passwordHash: H });
+    await store.addUser({ address: 'u2@a.test', passwordHash: H });
+    await store.addAlias('team@a.test', ['u1@a.test', 'u2@a.test']); // the domain's own: goes with it
+    await assert.rejects(store.deleteDomain('a.test', false, hook), StoreConflict, 'users without force');
+    await store.addAlias('x@b.test', ['u2@a.test']);
+    await assert.rejects(store.deleteDomain('a.test', true, hook), /x@b\.test -> u2@a\.test/, 'an alias of another domain targets a user, even with force');
+    assert.deepEqual(calls, [], 'refusals never call the hook');
+    await assert.rejects(store.deleteDomain('a.test', true, hook), StoreConflict);
+    assert.equal(await store.deleteAlias('x@b.test'), true);
+    await assert.rejects(store.deleteDomain('a.test', true, async () => { throw new Error('statistics unreachable'); }), /statistics unreachable/);
+    assert.ok(await store.getDomain('a.test'), 'a failing hook: nothing deleted');
+    assert.deepEqual((await store.listUsers('a.test')).map((u) => u.address), ['u1@a.test', 'u2@a.test']);
+    assert.ok(await store.getAlias('team@a.test'));
+    assert.equal(await store.deleteDomain('a.test', true, hook), true);
+    assert.deepEqual(calls, [['u1@a.test', 'u2@a.test']]);
+    assert.equal(await store.getDomain('a.test'), null);
+    assert.equal(await store.getUser('u1@a.test'), null);
+    assert.equal(await store.getAlias('team@a.test'), null);
+    // no users: the hook runs with none
+    assert.equal(await store.deleteDomain('b.test', false, hook), true);
+    assert.deepEqual(calls.at(-1), []);
+    // users added by someone else while the hook runs: refused, not deleted behind the hook's back
+    await store.addDomain('c.test');
+    await store.addUser({ address: 'u@c.test', passwordHash: H });
+    await assert.rejects(store.deleteDomain('c.test', true, async () => void (await store.addUser({ address: 'late@c.test', passwordHash: H }))), StoreConflict);
+    assert.equal((await store.listUsers('c.test')).length, 2);
+    await store.close();
+  });
+
   test(`[${engine}] users get the special-use mailboxes; aliases resolve and are listed by target`, async () => {
     const { store } = await factory.create();
     await store.addDomain('a.test');

@@ -7,7 +7,9 @@
  * Checked: counts are per scope and never mix; commit is a compare-and-swap on the record of its
  * key (a second training of one message changes nothing); relabelling and untraining undo exactly
  * what was added; an undo that would take a count below zero throws and changes nothing; tokens
- * whose counts are both zero are gone; dropScope forgets one scope only; everything survives
+ * whose counts are both zero are gone; commitBatch is commit's compare-and-swap for many keys in
+ * one transaction (undos checked against the state before it, all or nothing, the same result as
+ * the commits one by one); dropScope forgets one scope only; everything survives
  * reopening; records() streams every record once, global first and each scope's together, across
  * pages of any size, and replaying what it yields rebuilds the counts and totals exactly.
  */
@@ -100,6 +102,77 @@ export function junkContract(engine: string, factory: JunkStoreFactory): void {
     } finally {
       await closeAgain();
     }
+  });
+
+  test(`[${engine}] junk: commitBatch is commit's compare-and-swap for many keys in one transaction; undos checked on the state before it; all or nothing`, async () => {
+    const { junk: j, close } = await factory.create();
+    assert.deepEqual(await j.commitBatch(G, []), [], 'an empty batch');
+    assert.deepEqual(await j.getTotals(G), { ham: 0, spam: 0 });
+    assert.deepEqual(await j.commitBatch(G, [
+      { key: 'k1', remove: null, add: rec('k1', 'spam', ['free', 'money', 'free'], 10) },
+      { key: 'k2', remove: null, add: rec('k2', 'ham', ['meeting', 'money'], 20) },
+    ]), [true, true]);
+    assert.deepEqual(await j.getTotals(G), { ham: 1, spam: 1 });
+    assert.deepEqual(await counts(j, G, ['free', 'money', 'meeting']), { free: { ham: 0, spam: 1 }, money: { ham: 1, spam: 1 }, meeting: { ham: 1, spam: 0 } });
+    assert.deepEqual(sorted(await j.getRecord(G, 'k1')), rec('k1', 'spam', ['free', 'money'], 10), 'each token counted once');
+    assert.deepEqual(await j.getTotals(U), { ham: 0, spam: 0 }, 'scopes never mix');
+    // mixed: a record already there, a relabel, a missing record, a new one: the failed ones change nothing
+    const k2 = (await j.getRecord(G, 'k2'))!;
+    assert.deepEqual(await j.commitBatch(G, [
+      { key: 'k1', remove: null, add: rec('k1', 'ham', ['free']) },
+      { key: 'k2', remove: k2, add: { ...k2, label: 'spam', trainedAt: 21 } },
+      { key: 'nope', remove: rec('nope', 'ham', ['meeting']), add: null },
+      { key: 'k3', remove: null, add: rec('k3', 'ham', ['lunch', 'meeting'], 30) },
+      { key: 'k4', remove: rec('k4', 'spam', []), add: rec('k4', 'ham', ['x']) },
+    ]), [false, true, false, true, false]);
+    assert.deepEqual(await j.getTotals(G), { ham: 1, spam: 2 });
+    assert.deepEqual(await counts(j, G, ['free', 'money', 'meeting', 'lunch', 'x']), { free: { ham: 0, spam: 1 }, money: { ham: 0, spam: 2 }, meeting: { ham: 1, spam: 1 }, lunch: { ham: 1, spam: 0 } });
+    assert.equal((await j.getRecord(G, 'k1'))?.label, 'spam');
+    assert.equal(await j.getRecord(G, 'nope'), null);
+    const snapshot = async () => ({ totals: await j.getTotals(G), counts: await counts(j, G, ['free', 'money', 'meeting', 'lunch', 'ghost', 'z']), records: await listRecords(j) });
+    const before = await snapshot();
+    // a repeated key is refused before anything changes
+    await assert.rejects(j.commitBatch(G, [{ key: 'k5', remove: null, add: rec('k5', 'ham', ['z']) }, { key: 'k5', remove: null, add: rec('k5', 'spam', ['z']) }]), /twice in one batch/);
+    // an undo with no count to take rolls the whole batch back (the new record k5 too)
+    await assert.rejects(j.commitBatch(G, [
+      { key: 'k5', remove: null, add: rec('k5', 'ham', ['z']) },
+      { key: 'k3', remove: rec('k3', 'ham', ['lunch', 'ghost']), add: null },
+    ]));
+    // the undos are checked against the counts before the batch: "z" has no ham count to take
+    // there, though k5, earlier in the batch, would add one
+    await assert.rejects(j.commitBatch(G, [
+      { key: 'k5', remove: null, add: rec('k5', 'ham', ['z']) },
+      { key: 'k3', remove: rec('k3', 'ham', ['lunch', 'z']), add: null },
+    ]));
+    // two undos of one token need two counts: "free" has one spam count (k1's), k2 claims it too
+    await assert.rejects(j.commitBatch(G, [
+      { key: 'k1', remove: rec('k1', 'spam', ['free']), add: null },
+      { key: 'k2', remove: rec('k2', 'spam', ['free', 'money']), add: rec('k2', 'ham', ['money']) },
+    ]));
+    assert.deepEqual(await snapshot(), before, 'failed batches changed nothing');
+    // undo everything in one batch: every token gone
+    const all = await listRecords(j);
+    assert.deepEqual(await j.commitBatch(G, all.map(([, r]) => ({ key: r.key, remove: r, add: null }))), all.map(() => true));
+    assert.deepEqual(await j.getTotals(G), { ham: 0, spam: 0 });
+    assert.equal((await j.getCounts(G, ['free', 'money', 'meeting', 'lunch'])).size, 0);
+
+    // many changes at once come out as the same changes committed one by one
+    const reference = new MemoryJunkStore();
+    const vocabulary = Array.from({ length: 40 }, (_, i) => `w${i}`).concat(['Grüße', '東京']);
+    const batch = (round: number) => Array.from({ length: 60 }, (_, i) => rec(`m${i % 45}`, (i * 7 + round) % 3 === 0 ? 'ham' : 'spam', vocabulary.filter((_, t) => (t * 13 + i * 5 + round) % 9 < 3), 100 + i));
+    for (const round of [0, 1]) {
+      const wanted = new Map(batch(round).map((r) => [r.key, r])); // distinct keys: the last word per key
+      const changes = await Promise.all([...wanted.values()].map(async (r) => {
+        const current = await j.getRecord(U, r.key);
+        return { key: r.key, remove: current, add: r };
+      }));
+      assert.deepEqual(await j.commitBatch(U, changes), changes.map(() => true), `round ${round}: every compare-and-swap holds`);
+      for (const c of changes) assert.equal(await reference.commit(U, c.key, { remove: await reference.getRecord(U, c.key), add: c.add }), true);
+    }
+    assert.deepEqual(await j.getTotals(U), await reference.getTotals(U));
+    assert.deepEqual(await counts(j, U, vocabulary), await counts(reference, U, vocabulary));
+    assert.deepEqual(await listRecords(j).then((l) => l.filter(([s]) => s === 'user 7')), await listRecords(reference));
+    await close();
   });
 
   test(`[${engine}] junk: dropScope forgets one scope (counts, totals, records) and nothing else`, async () => {

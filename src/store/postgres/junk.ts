@@ -19,7 +19,9 @@
  * token rows in byte order in ONE upsert over a sorted, de-duplicated array, then the totals row.
  * Two concurrent trainings of one message therefore count it once, and concurrent commits with
  * overlapping tokens wait for each other instead of deadlocking (a deadlock or serialization
- * failure would still be retried, pool.ts).
+ * failure would still be retried, pool.ts). commitBatch (`spam import`) does the same for many
+ * records in one transaction and a few statements: all its record locks first, then one upsert of
+ * the summed token changes, then the totals.
  *
  * PostgreSQL text holds neither NUL nor unpaired UTF-16 surrogates (which a tokenizer's length
  * cap can leave behind): tokens are stored normalized (each such unit becomes U+FFFD), so the
@@ -29,7 +31,7 @@
  * then rolls back), keep a token row whose counts are both zero, or touch a scope other than the
  * one named.
  */
-import { GLOBAL, recordsPageSize, userScope, type Counts, type JunkStore, type Label, type Scope, type ScopedRecord, type TrainingRecord } from '../../junk/ports.ts';
+import { checkBatchKeys, GLOBAL, recordsPageSize, userScope, type Counts, type JunkStore, type Label, type RecordChange, type Scope, type ScopedRecord, type TrainingRecord } from '../../junk/ports.ts';
 import { createPool, describePgError, redactUrl, sqlState, transaction, type PgClient, type PgPool } from './pool.ts';
 import { migrateJunkSchema } from './junk-schema.ts';
 
@@ -90,6 +92,70 @@ const UPSERT_TOKENS = `
   SELECT count(*)::integer AS below
   FROM up JOIN d USING (token) JOIN unnest($5::text[]) AS r(token) USING (token)
   WHERE CASE WHEN $6 = 'ham' THEN up.ham - d.ham ELSE up.spam - d.spam END < 1`;
+
+/**
+ * commitBatch's upsert: as UPSERT_TOKENS, with each token's net change summed over the batch and
+ * the number of its undos per label ($5, $6); returns how many tokens had fewer than that in a
+ * label before the batch (count after minus the batch's net change).
+ */
+const UPSERT_TOKENS_BATCH = `
+  WITH d AS (SELECT * FROM unnest($2::text[], $3::integer[], $4::integer[], $5::integer[], $6::integer[]) AS d(token, ham, spam, undo_ham, undo_spam)),
+  up AS (
+    INSERT INTO junk_tokens AS j (scope, token, ham, spam)
+    SELECT $1, d.token, d.ham, d.spam FROM d ORDER BY d.token COLLATE "C"
+    ON CONFLICT (scope, token) DO UPDATE SET ham = j.ham + EXCLUDED.ham, spam = j.spam + EXCLUDED.spam
+    RETURNING j.token, j.ham, j.spam
+  )
+  SELECT count(*)::integer AS below
+  FROM up JOIN d USING (token)
+  WHERE up.ham - d.ham < d.undo_ham OR up.spam - d.spam < d.undo_spam`;
+
+/** A batch's record rows: keys, labels, token lists (JSON arrays: text[] cannot nest ragged lists), times. */
+const BATCH_ROWS = `unnest($2::text[], $3::text[], $4::text[], $5::bigint[]) AS x(key, label, tokens, trained_at)`;
+const TOKEN_ARRAY = `ARRAY(SELECT e FROM json_array_elements_text(x.tokens::json) WITH ORDINALITY AS a(e, n) ORDER BY n)`;
+/** New records in key order; RETURNING the keys inserted (a key there already is left alone). */
+const INSERT_RECORDS = `
+  INSERT INTO junk_records (scope, key, label, tokens, trained_at)
+  SELECT $1, x.key, x.label, ${TOKEN_ARRAY}, x.trained_at FROM ${BATCH_ROWS} ORDER BY x.key COLLATE "C"
+  ON CONFLICT (scope, key) DO NOTHING
+  RETURNING key`;
+/** Records already locked and compared, replaced by their new versions. */
+const REPLACE_RECORDS = `
+  UPDATE junk_records r SET label = x.label, tokens = ${TOKEN_ARRAY}, trained_at = x.trained_at
+  FROM ${BATCH_ROWS} WHERE r.scope = $1 AND r.key = x.key`;
+
+/** The summed token changes of the changes of a batch whose compare-and-swap held (stored, sorted tokens). */
+function batchDeltas(held: ReadonlyArray<{ remove: Label | null; removed: readonly string[]; add: Label | null; added: readonly string[] }>) {
+  const d = new Map<string, { ham: number; spam: number; undoHam: number; undoSpam: number }>();
+  const at = (t: string) => {
+    let e = d.get(t);
+    if (e === undefined) d.set(t, (e = { ham: 0, spam: 0, undoHam: 0, undoSpam: 0 }));
+    return e;
+  };
+  const totals = { ham: 0, spam: 0, undoHam: 0, undoSpam: 0 };
+  for (const h of held) {
+    if (h.remove) {
+      const c = column(h.remove);
+      for (const t of h.removed) {
+        const e = at(t);
+        e[c]--;
+        if (c === 'ham') e.undoHam++;
+        else e.undoSpam++;
+      }
+      totals[c]--;
+      if (c === 'ham') totals.undoHam++;
+      else totals.undoSpam++;
+    }
+    if (h.add) {
+      const c = column(h.add);
+      for (const t of h.added) at(t)[c]++;
+      totals[c]++;
+    }
+  }
+  const tokens = [...d.keys()].sort();
+  const col = (f: (e: { ham: number; spam: number; undoHam: number; undoSpam: number }) => number) => tokens.map((t) => f(d.get(t)!));
+  return { tokens, ham: col((e) => e.ham), spam: col((e) => e.spam), undoHam: col((e) => e.undoHam), undoSpam: col((e) => e.undoSpam), totals };
+}
 
 export class PostgresJunkStore implements JunkStore {
   private readonly pool: PgPool;
@@ -156,6 +222,66 @@ export class PostgresJunkStore implements JunkStore {
   }
 
   /**
+   * One transaction for many records, set-wise (a few statements, not a few per record): first the
+   * records a change expects, locked in key order (SELECT ... ORDER BY key FOR UPDATE) and compared,
+   * then replaced or deleted; then the new records, inserted in key order with ON CONFLICT DO
+   * NOTHING (a record there already, or inserted by a concurrent writer, makes its change false);
+   * then ONE sorted upsert of every token's net change over the changes that held, then the totals
+   * row. Token and totals locks come after every record lock, as in commit(), so batches and single
+   * commits wait for each other rather than deadlock (one that still happened would be retried).
+   */
+  async commitBatch(scope: Scope, changes: readonly RecordChange[]): Promise<boolean[]> {
+    checkBatchKeys(changes);
+    if (changes.length === 0) return [];
+    const s = this.scopeKey(scope);
+    const all = changes.map((c) => ({ ...c, stored: c.key.toWellFormed(), removed: c.remove ? sortedTokens(c.remove.tokens) : [], added: c.add ? sortedTokens(c.add.tokens) : [] }));
+    type Prepared = (typeof all)[number];
+    // Keys that differ only in lone surrogates are one key in PostgreSQL text: the first of them
+    // takes part, the others are false (their writer reads the record again, as after any race).
+    const seen = new Set<string>();
+    const prepared = all.filter((p) => !seen.has(p.stored) && seen.add(p.stored));
+    const rows = (list: Prepared[]) => [list.map((p) => p.key), list.map((p) => column(p.add!.label)), list.map((p) => JSON.stringify(p.added)), list.map((p) => Math.trunc(p.add!.trainedAt))];
+    let results: boolean[] = [];
+    await transaction(this.pool, async (c) => {
+      const held = new Set<Prepared>(); // a retried transaction starts again
+      const expected = prepared.filter((p) => p.remove !== null);
+      if (expected.length) {
+        const { rows: found } = await c.query('SELECT key, label FROM junk_records WHERE scope = $1 AND key = ANY($2::text[]) ORDER BY key COLLATE "C" FOR UPDATE', [s, expected.map((p) => p.key)]);
+        const label = new Map(found.map((r) => [String(r.key), String(r.label)]));
+        for (const p of expected) if (label.get(p.stored) === column(p.remove!.label)) held.add(p);
+        const deleted = expected.filter((p) => held.has(p) && p.add === null);
+        if (deleted.length) await c.query('DELETE FROM junk_records WHERE scope = $1 AND key = ANY($2::text[])', [s, deleted.map((p) => p.key)]);
+        const replaced = expected.filter((p) => held.has(p) && p.add !== null);
+        if (replaced.length) await c.query(REPLACE_RECORDS, [s, ...rows(replaced)]);
+      }
+      const absent = prepared.filter((p) => p.remove === null);
+      const inserted = absent.filter((p) => p.add !== null);
+      if (inserted.length) {
+        const { rows: done } = await c.query(INSERT_RECORDS, [s, ...rows(inserted)]);
+        const keys = new Set(done.map((r) => String(r.key)));
+        for (const p of inserted) if (keys.has(p.stored)) held.add(p);
+      }
+      const nothing = absent.filter((p) => p.add === null); // a compare-and-swap on "no record" alone
+      if (nothing.length) {
+        const { rows: there } = await c.query('SELECT key FROM junk_records WHERE scope = $1 AND key = ANY($2::text[])', [s, nothing.map((p) => p.key)]);
+        const keys = new Set(there.map((r) => String(r.key)));
+        for (const p of nothing) if (!keys.has(p.stored)) held.add(p);
+      }
+      const d = batchDeltas([...held].map((p) => ({ remove: p.remove?.label ?? null, removed: p.removed, add: p.add?.label ?? null, added: p.added })));
+      if (d.tokens.length) {
+        const { rows: check } = await c.query(UPSERT_TOKENS_BATCH, [s, d.tokens, d.ham, d.spam, d.undoHam, d.undoSpam]);
+        if (Number(check[0]?.below ?? 0) > 0) throw new Error('junk store: token count below zero');
+        const undone = d.tokens.filter((_, i) => d.undoHam[i]! > 0 || d.undoSpam[i]! > 0);
+        if (undone.length) await c.query('DELETE FROM junk_tokens WHERE scope = $1 AND token = ANY($2::text[]) AND ham = 0 AND spam = 0', [s, undone]);
+      }
+      if ([...held].some((p) => p.remove || p.add)) await this.changeTotalsBy(c, s, d.totals);
+      results = all.map((p) => held.has(p));
+      return true;
+    });
+    return results;
+  }
+
+  /**
    * The compare-and-swap on the record of `key`, which also takes the transaction's first lock.
    * No record expected: insert the new one, and a concurrent commit that inserted first (or
    * commits first) makes this one find its row and change nothing. A record expected: lock it,
@@ -178,16 +304,17 @@ export class PostgresJunkStore implements JunkStore {
   private async changeTotals(c: PgClient, s: string, remove: TrainingRecord | null, add: TrainingRecord | null): Promise<void> {
     const dh = (add?.label === 'ham' ? 1 : 0) - (remove?.label === 'ham' ? 1 : 0);
     const ds = (add?.label === 'spam' ? 1 : 0) - (remove?.label === 'spam' ? 1 : 0);
+    await this.changeTotalsBy(c, s, { ham: dh, spam: ds, undoHam: remove?.label === 'ham' ? 1 : 0, undoSpam: remove?.label === 'spam' ? 1 : 0 });
+  }
+
+  /** Totals changed by a net amount per label; the row must have held at least `undo*` in each label before. */
+  private async changeTotalsBy(c: PgClient, s: string, d: { ham: number; spam: number; undoHam: number; undoSpam: number }): Promise<void> {
     await c.query('INSERT INTO junk_totals (scope, ham, spam) VALUES ($1, 0, 0) ON CONFLICT (scope) DO NOTHING', [s]);
     // The CHECK (>= 0) stops a negative total; a relabel to the same label must still find one to undo.
-    const r = (await c.query('UPDATE junk_totals SET ham = ham + $2, spam = spam + $3 WHERE scope = $1 RETURNING ham, spam', [s, dh, ds]).catch((e: unknown) => {
+    const r = (await c.query('UPDATE junk_totals SET ham = ham + $2, spam = spam + $3 WHERE scope = $1 RETURNING ham, spam', [s, d.ham, d.spam]).catch((e: unknown) => {
       throw sqlState(e) === '23514' ? new Error('junk store: untraining below zero') : e; // check_violation
     })).rows[0]!;
-    if (remove) {
-      const l = column(remove.label);
-      const before = Number(r[l]) - (l === 'ham' ? dh : ds);
-      if (before < 1) throw new Error('junk store: untraining below zero');
-    }
+    if (Number(r.ham) - d.ham < d.undoHam || Number(r.spam) - d.spam < d.undoSpam) throw new Error('junk store: untraining below zero');
   }
 
   /**

@@ -5,10 +5,11 @@ import { describePgError, redactUrl, sqlState, withPassword } from './pool.ts';
 
 test('redactUrl: the password goes (user-info and a password parameter), the rest stays', () => {
   const cases: Array<[string, string]> = [
-    ['postgresql://mw:s3cret@db.test:5432/stats?sslmode=verify-full', 'postgresql://mw:REDACTED@db.test:5432/stats?sslmode=verify-full'],
+    ['postgresql://mw:s3cret@db.test:5432/stats?sslmode=verify-full', 'postgresql://mw:***@db.test:5432/stats?sslmode=verify-full'],
     ['postgres://mw@db.test/stats', 'postgres://mw@db.test/stats'], // nothing to hide
-    ['postgresql://db.test/stats?user=mw&password=s3cret', 'postgresql://db.test/stats?user=mw&password=REDACTED'],
-    ['postgresql://mw:p%40ss%3Aword@[2001:db8::1]:6432/stats', 'postgresql://mw:REDACTED@[2001:db8::1]:6432/stats'],
+    ['postgresql://db.test/stats?user=mw&password=s3cret', 'postgresql://db.test/stats?user=mw&password=***'],
+    ['postgresql://mw:p%40ss%3Aword@[2001:db8::1]:6432/stats', 'postgresql://mw:***@[2001:db8::1]:6432/stats'],
+    ['postgresql://mw:s3cret@db.test/stats?sslrootcert=/etc/mw/ca.pem&sslmode=verify-full', 'postgresql://mw:***@db.test/stats?sslrootcert=/etc/mw/ca.pem&sslmode=verify-full'], // the query as written
     ['not a url s3cret', '(a PostgreSQL URL that does not parse)'], // never echoes what it cannot parse
   ];
   for (const [url, want] of cases) assert.equal(redactUrl(url), want, url);

@@ -14,6 +14,7 @@
  * whose ROLLBACK failed is destroyed, not reused).
  */
 import pg from 'pg';
+import { redactUrlPassword } from '../../lib/redact.ts';
 
 /** The slice of a pooled pg connection the engines use. */
 export interface PgClient {
@@ -43,17 +44,17 @@ export const PG_LIMITS = {
 const RETRYABLE = new Set(['40001', '40P01']);
 export const TX_ATTEMPTS = 5;
 
-/** The URL with its password (user-info and a `password` parameter) replaced, for logs and errors. */
+/**
+ * The URL with its password (user-info and a `password` parameter) replaced by *** and the rest
+ * as written, for logs and errors (lib/redact.ts, also what `config check` prints).
+ */
 export function redactUrl(s: string): string {
-  let u: URL;
   try {
-    u = new URL(s);
+    new URL(s);
   } catch {
     return '(a PostgreSQL URL that does not parse)';
   }
-  if (u.password) u.password = 'REDACTED';
-  if (u.searchParams.has('password')) u.searchParams.set('password', 'REDACTED');
-  return u.toString();
+  return redactUrlPassword(s);
 }
 
 /** The URL with `password` filled in when it carries none (the URL's own password wins). */

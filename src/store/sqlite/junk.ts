@@ -11,7 +11,7 @@
  * row whose counts are both zero, or touch a scope other than the one named.
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { GLOBAL, recordsPageSize, userScope, type Counts, type JunkStore, type Label, type Scope, type ScopedRecord, type TrainingRecord } from '../../junk/ports.ts';
+import { checkBatchKeys, GLOBAL, recordsPageSize, userScope, type Counts, type JunkStore, type Label, type RecordChange, type Scope, type ScopedRecord, type TrainingRecord } from '../../junk/ports.ts';
 
 type Row = Record<string, unknown>;
 
@@ -61,26 +61,79 @@ export class SqliteJunkStore implements JunkStore {
         this.db.exec('ROLLBACK');
         return false;
       }
-      if (remove !== null) {
-        const c = column(remove.label);
-        const t = this.q(`UPDATE junk_totals SET ${c} = ${c} - 1 WHERE scope = ? AND ${c} >= 1`).run(s);
-        if (Number(t.changes) !== 1) throw new Error('junk store: untraining below zero');
-        const dec = this.q(`UPDATE junk_tokens SET ${c} = ${c} - 1 WHERE scope = ? AND token = ? AND ${c} >= 1`);
-        for (const tok of new Set(remove.tokens)) if (Number(dec.run(s, tok).changes) !== 1) throw new Error('junk store: token count below zero');
-        this.q('DELETE FROM junk_tokens WHERE scope = ? AND ham = 0 AND spam = 0 AND token IN (SELECT value FROM json_each(?))').run(s, JSON.stringify(remove.tokens));
-        this.q('DELETE FROM junk_records WHERE scope = ? AND key = ?').run(s, key);
-      }
-      if (add !== null) {
-        const c = column(add.label);
-        const tokens = [...new Set(add.tokens)];
-        this.q(`INSERT INTO junk_totals (scope, ham, spam) VALUES (?, 0, 0) ON CONFLICT (scope) DO NOTHING`).run(s);
-        this.q(`UPDATE junk_totals SET ${c} = ${c} + 1 WHERE scope = ?`).run(s);
-        const inc = this.q(`INSERT INTO junk_tokens (scope, token, ham, spam) VALUES (?, ?, ?, ?) ON CONFLICT (scope, token) DO UPDATE SET ${c} = ${c} + 1`);
-        for (const tok of tokens) inc.run(s, tok, c === 'ham' ? 1 : 0, c === 'spam' ? 1 : 0);
-        this.q('INSERT INTO junk_records (scope, key, label, tokens, trained_at) VALUES (?, ?, ?, ?, ?)').run(s, key, c, JSON.stringify(tokens), Math.trunc(add.trainedAt));
-      }
+      this.apply(s, { key, remove, add });
       this.db.exec('COMMIT');
       return true;
+    } catch (e) {
+      this.db.exec('ROLLBACK');
+      throw e;
+    }
+  }
+
+  /**
+   * One change inside the caller's transaction, its compare-and-swap already checked: the undo
+   * (guarded: a count that would go below zero throws), then the new record.
+   */
+  private apply(s: number, { key, remove, add }: RecordChange): void {
+    if (remove !== null) {
+      const c = column(remove.label);
+      const t = this.q(`UPDATE junk_totals SET ${c} = ${c} - 1 WHERE scope = ? AND ${c} >= 1`).run(s);
+      if (Number(t.changes) !== 1) throw new Error('junk store: untraining below zero');
+      const dec = this.q(`UPDATE junk_tokens SET ${c} = ${c} - 1 WHERE scope = ? AND token = ? AND ${c} >= 1`);
+      for (const tok of new Set(remove.tokens)) if (Number(dec.run(s, tok).changes) !== 1) throw new Error('junk store: token count below zero');
+      this.q('DELETE FROM junk_tokens WHERE scope = ? AND ham = 0 AND spam = 0 AND token IN (SELECT value FROM json_each(?))').run(s, JSON.stringify(remove.tokens));
+      this.q('DELETE FROM junk_records WHERE scope = ? AND key = ?').run(s, key);
+    }
+    if (add !== null) {
+      const c = column(add.label);
+      const tokens = [...new Set(add.tokens)];
+      this.q(`INSERT INTO junk_totals (scope, ham, spam) VALUES (?, 0, 0) ON CONFLICT (scope) DO NOTHING`).run(s);
+      this.q(`UPDATE junk_totals SET ${c} = ${c} + 1 WHERE scope = ?`).run(s);
+      const inc = this.q(`INSERT INTO junk_tokens (scope, token, ham, spam) VALUES (?, ?, ?, ?) ON CONFLICT (scope, token) DO UPDATE SET ${c} = ${c} + 1`);
+      for (const tok of tokens) inc.run(s, tok, c === 'ham' ? 1 : 0, c === 'spam' ? 1 : 0);
+      this.q('INSERT INTO junk_records (scope, key, label, tokens, trained_at) VALUES (?, ?, ?, ?, ?)').run(s, key, c, JSON.stringify(tokens), Math.trunc(add.trainedAt));
+    }
+  }
+
+  /**
+   * One BEGIN IMMEDIATE transaction: every compare-and-swap judged first (the keys are distinct,
+   * so against the state before the batch), the undos of those that hold checked against the
+   * counts before the batch, then the changes applied one by one (which cannot go below zero then).
+   */
+  async commitBatch(scope: Scope, changes: readonly RecordChange[]): Promise<boolean[]> {
+    checkBatchKeys(changes);
+    if (changes.length === 0) return [];
+    const s = scopeId(scope);
+    // Keys that differ only in lone surrogates are one key once stored as UTF-8: the first of them
+    // takes part, the others are false (their writer reads the record again, as after any race).
+    const seen = new Set<string>();
+    const first = changes.map(({ key }) => !seen.has(key.toWellFormed()) && Boolean(seen.add(key.toWellFormed())));
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      const label = this.q('SELECT label FROM junk_records WHERE scope = ? AND key = ?');
+      const held = changes.map(({ key, remove }, i) => {
+        if (!first[i]) return false;
+        const current = label.get(s, key) as Row | undefined;
+        return remove === null ? current === undefined : current !== undefined && String(current.label) === remove.label;
+      });
+      const undos = { ham: new Map<string, number>(), spam: new Map<string, number>() };
+      const totals = { ham: 0, spam: 0 };
+      changes.forEach(({ remove }, i) => {
+        if (!held[i] || remove === null) return;
+        const l = column(remove.label);
+        totals[l]++;
+        for (const t of new Set(remove.tokens)) undos[l].set(t, (undos[l].get(t) ?? 0) + 1);
+      });
+      const before = this.q('SELECT ham, spam FROM junk_totals WHERE scope = ?').get(s) as Row | undefined;
+      for (const l of ['ham', 'spam'] as const) {
+        if (Number(before?.[l] ?? 0) < totals[l]) throw new Error('junk store: untraining below zero');
+        if (undos[l].size === 0) continue;
+        const have = new Map((this.q(`SELECT token, ${l} AS n FROM junk_tokens WHERE scope = ? AND token IN (SELECT value FROM json_each(?))`).all(s, JSON.stringify([...undos[l].keys()])) as Row[]).map((r) => [String(r.token), Number(r.n)]));
+        for (const [t, n] of undos[l]) if ((have.get(t) ?? 0) < n) throw new Error('junk store: token count below zero');
+      }
+      changes.forEach((c, i) => held[i] && this.apply(s, c));
+      this.db.exec('COMMIT');
+      return held;
     } catch (e) {
       this.db.exec('ROLLBACK');
       throw e;

@@ -173,17 +173,33 @@ export class SqliteStore implements Store {
   async listDomains(): Promise<Domain[]> {
     return (this.q('SELECT * FROM domains ORDER BY name').all() as Row[]).map(toDomain);
   }
-  async deleteDomain(name: string, force = false): Promise<boolean> {
+  /** The users a deletion of domain `d` would delete, once the store allows it (else StoreConflict). */
+  private domainDeletion(d: Domain, force: boolean): User[] {
+    const users = (this.q('SELECT * FROM users WHERE domain_id = ? ORDER BY address').all(d.id) as Row[]).map(toUser);
+    const aliases = Number((this.q('SELECT count(*) AS n FROM aliases WHERE domain_id = ?').get(d.id) as Row).n);
+    const lists = Number((this.q('SELECT count(*) AS n FROM lists WHERE domain_id = ?').get(d.id) as Row).n);
+    if ((users.length || aliases || lists) && !force) throw new StoreConflict(`domain ${d.name} still has ${users.length} user(s), ${aliases} alias(es) and ${lists} list(s); delete them first or use --force`);
+    // The domain's own aliases go with it; an alias elsewhere would be left pointing at a deleted user.
+    const used = this.q('SELECT a.source, t.target FROM aliases a JOIN alias_targets t ON t.alias_id = a.id JOIN users u ON u.address = t.target WHERE u.domain_id = ? AND a.domain_id <> ? ORDER BY a.source, t.target').all(d.id, d.id) as Row[];
+    if (used.length) throw new StoreConflict(`user(s) of domain ${d.name} are targets of alias(es) of other domains (${used.map((r) => `${String(r.source)} -> ${String(r.target)}`).join(', ')}); change them first`);
+    return users;
+  }
+  async deleteDomain(name: string, force = false, beforeDelete?: (users: readonly User[]) => Promise<void>): Promise<boolean> {
     const d = await this.getDomain(name);
     if (!d) return false;
+    const users = this.domainDeletion(d, force);
+    // The hook may wait (a PostgreSQL statistics database): it cannot run inside a transaction of
+    // this connection, so the checks are made again in the deleting one, which refuses when the
+    // users changed meanwhile (the hook must have seen every user deleted).
+    await beforeDelete?.(users);
     return this.tx(() => {
-      const users = Number((this.q('SELECT count(*) AS n FROM users WHERE domain_id = ?').get(d.id) as Row).n);
-      const aliases = Number((this.q('SELECT count(*) AS n FROM aliases WHERE domain_id = ?').get(d.id) as Row).n);
-      const lists = Number((this.q('SELECT count(*) AS n FROM lists WHERE domain_id = ?').get(d.id) as Row).n);
-      if ((users || aliases || lists) && !force) throw new StoreConflict(`domain ${name} still has ${users} user(s), ${aliases} alias(es) and ${lists} list(s); delete them first or use --force`);
+      if (!this.q('SELECT 1 FROM domains WHERE id = ?').get(d.id)) return false; // deleted meanwhile, users and all
+      const now = this.domainDeletion(d, force);
+      const ids = (us: readonly User[]) => us.map((u) => `${u.id}:${u.address}`).sort().join(' ');
+      if (ids(now) !== ids(users)) throw new StoreConflict(`the users of domain ${name} changed while it was being deleted; try again`);
       this.q('DELETE FROM aliases WHERE domain_id = ?').run(d.id);
       this.q('DELETE FROM lists WHERE domain_id = ?').run(d.id);
-      for (const u of this.q('SELECT id FROM users WHERE domain_id = ?').all(d.id) as Row[]) this.deleteUserRows(Number(u.id));
+      for (const u of now) this.deleteUserRows(u.id);
       this.q('DELETE FROM domains WHERE id = ?').run(d.id);
       return true;
     });

@@ -1,11 +1,13 @@
 /**
- * The message page: actions (Spam / Not spam, read/unread, flag, delete), phishing warnings on top,
+ * The message page: actions (Spam / Not spam, Forget training when this user's statistics hold
+ * the message, read/unread, flag, delete), phishing warnings on top,
  * the header fields, our authentication verdicts, the spam panel (verdict, score, cutoffs, clues),
  * attachments, and the body as escaped text — or, when asked, the HTML part in a sandboxed iframe
  * (no scripts, no same-origin, its own CSP: routes in app.ts).
  */
 import { html, type Html } from '../../web/html.ts';
 import type { ParsedSpamField } from '../../junk/header.ts';
+import type { Label } from '../../junk/ports.ts';
 import type { ParsedPhishingField } from '../phishing-field.ts';
 import type { AuthResultEntry } from '../../standards/authresults/authresults.ts';
 import type { MessageView, ShownAddress } from '../message.ts';
@@ -24,17 +26,24 @@ function phishingAlert(p: ParsedPhishingField | null): Html | string {
   )}${p.more ? html`<li>and ${p.more} more signals</li>` : ''}</ul><p class="muted">Do not click links or open attachments unless you are sure who sent it.</p></section>`;
 }
 
-function spamPanel(s: ParsedSpamField | null): Html {
-  if (!s) return html`<section class="panel"><h2>Spam filter</h2><p class="muted">This message was not scored (it did not come in through our MX).</p></section>`;
+/** One line under the spam panel's heading: what this user taught the filter with this message. */
+function trainedLine(label: Label | null): Html | string {
+  if (label === null) return '';
+  return html`<p>You trained the filter with this message as <b>${label === 'spam' ? 'spam' : 'not spam'}</b>. <i>Forget training</i> undoes it exactly (the message stays where it is).</p>`;
+}
+
+function spamPanel(s: ParsedSpamField | null, trainedAs: Label | null = null): Html {
+  const panel = (title: Html | string, body: Html) => html`<section class="panel"><h2>${title}</h2>${trainedLine(trainedAs)}${body}</section>`;
+  if (!s) return panel('Spam filter', html`<p class="muted">This message was not scored (it did not come in through our MX).</p>`);
   if (s.verdict === 'untrained')
-    return html`<section class="panel"><h2>Spam filter ${spamBadge(s)}</h2><p class="muted">Not trained enough to judge yet${s.trained ? ` (${s.trained.ham} ham, ${s.trained.spam} spam trained)` : ''}. Use the Spam and Not spam buttons to train it.</p></section>`;
-  if (s.verdict === 'error') return html`<section class="panel"><h2>Spam filter ${spamBadge(s)}</h2><p class="muted">The filter failed on this message.</p></section>`;
+    return panel(html`Spam filter ${spamBadge(s)}`, html`<p class="muted">Not trained enough to judge yet${s.trained ? ` (${s.trained.ham} ham, ${s.trained.spam} spam trained)` : ''}. Use the Spam and Not spam buttons to train it.</p>`);
+  if (s.verdict === 'error') return panel(html`Spam filter ${spamBadge(s)}`, html`<p class="muted">The filter failed on this message.</p>`);
   const clues = s.clues.length
     ? html`<table><thead><tr><th>Clue (token)</th><th>f(w)</th></tr></thead><tbody>${s.clues.map((c) => html`<tr><td><code>${c.token}</code></td><td>${c.probability.toFixed(3)}</td></tr>`)}</tbody></table>`
     : html`<p class="muted">No strong clues.</p>`;
-  return html`<section class="panel"><h2>Spam filter ${spamBadge(s)}</h2><p>Score <b>${s.score.toFixed(4)}</b>${
+  return panel(html`Spam filter ${spamBadge(s)}`, html`<p>Score <b>${s.score.toFixed(4)}</b>${
     s.cutoffs ? html` (ham below ${s.cutoffs.ham.toFixed(2)}, spam from ${s.cutoffs.spam.toFixed(2)})` : ''
-  }. f(w) near 1 points to spam, near 0 to ham.</p>${clues}</section>`;
+  }. f(w) near 1 points to spam, near 0 to ham.</p>${clues}`);
 }
 
 function authPanel(entries: readonly AuthResultEntry[], authservId: string): Html {
@@ -46,13 +55,20 @@ function authPanel(entries: readonly AuthResultEntry[], authservId: string): Htm
   }</section>`;
 }
 
-export function messageView(opts: { session: WebSession; box: string; uid: number; isJunk: boolean; seen: boolean; flagged: boolean; size: number; internalDate: number; view: MessageView; showHtml: boolean; authservId: string }): Html {
+export function messageView(opts: {
+  session: WebSession; box: string; uid: number; isJunk: boolean; seen: boolean; flagged: boolean; size: number; internalDate: number; view: MessageView; showHtml: boolean; authservId: string;
+  /** The label this user's own statistics hold for the message (Forget training is offered), or null. */
+  trainedAs?: Label | null;
+  /** A fixed text from actions.ts DONE_TEXT after an action that stays on the page. */
+  notice?: string;
+}): Html {
+  const trainedAs = opts.trainedAs ?? null;
   const { session, box, uid, view: v } = opts;
   const url = messageUrl(box, uid);
   const button = (action: string, label: string, cls = '') => html`<button type="submit" name="action" value="${action}"${cls ? html` class="${cls}"` : ''}>${label}</button>`;
   const actions = html`<div class="actions"><a href="${boxUrl(box)}">&larr; ${box}</a><form method="post" action="${url}/action">${csrfField(session)}${
     opts.isJunk ? button('notspam', 'Not spam') : button('spam', 'Spam')
-  } ${opts.seen ? button('unseen', 'Mark unread') : button('seen', 'Mark read')} ${opts.flagged ? button('unflag', 'Unflag') : button('flag', 'Flag')} ${button('delete', 'Delete', 'danger')}</form><a href="${url}/raw">Raw source</a></div>`;
+  } ${trainedAs !== null ? html`${button('forget', 'Forget training')} ` : ''}${opts.seen ? button('unseen', 'Mark unread') : button('seen', 'Mark read')} ${opts.flagged ? button('unflag', 'Unflag') : button('flag', 'Flag')} ${button('delete', 'Delete', 'danger')}</form><a href="${url}/raw">Raw source</a></div>`;
   const headers = html`<table class="headers"><tbody><tr><th>From</th><td>${addrs(v.from)}</td></tr>${
     v.replyTo.length && v.replyTo.some((r) => !v.from.some((f) => f.address === r.address)) ? html`<tr><th>Reply-To</th><td>${addrs(v.replyTo)}</td></tr>` : ''
   }<tr><th>To</th><td>${addrs(v.to)}</td></tr>${v.cc.length ? html`<tr><th>Cc</th><td>${addrs(v.cc)}</td></tr>` : ''}<tr><th>Date</th><td>${v.time !== null ? `${formatTime(v.time)} UTC` : v.date || formatTime(opts.internalDate)}</td></tr><tr><th>Subject</th><td>${v.subject || '(no subject)'}</td></tr><tr><th>Size</th><td>${formatSize(opts.size)}</td></tr></tbody></table>`;
@@ -70,5 +86,6 @@ export function messageView(opts: { session: WebSession; box: string; uid: numbe
       : '';
     body = html`${htmlNote}<pre class="body">${v.body.text || '(no text)'}</pre>${v.body.truncated ? html`<p class="muted">The text was cut; see the raw source for all of it.</p>` : ''}`;
   }
-  return html`${actions}${phishingAlert(v.phishing)}<h1>${v.subject || '(no subject)'}</h1>${headers}${body}${attachments}${spamPanel(v.spam)}${authPanel(v.auth, opts.authservId)}`;
+  const notice = opts.notice ? html`<p class="notice" role="status">${opts.notice}</p>` : '';
+  return html`${actions}${notice}${phishingAlert(v.phishing)}<h1>${v.subject || '(no subject)'}</h1>${headers}${body}${attachments}${spamPanel(v.spam, trainedAs)}${authPanel(v.auth, opts.authservId)}`;
 }

@@ -35,6 +35,7 @@
  *   npx node bench/spam-eval.ts --json               machine-readable summary on stdout
  *   --cutoffs 0.5,0.6,...  the spam cutoffs of the FP/FN table; --repeat N  timed passes (5)
  *   --salad N              score every spam with N invented words before its own (word salad)
+ *   --dump FILE            write every scored message (name, class, score) to FILE.<variant>.jsonl
  *
  * Besides the rates at the variant's cutoffs it prints FP/FN at a list of cutoffs and the
  * trade-off curve: how many spam fall below the cutoff that lets exactly k ham through.
@@ -46,7 +47,7 @@
  * Never writes into the corpus or sends any of its messages anywhere; reads only.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { DEFAULT_CLASSIFIER, verdictFor, type ClassifierOptions } from '../src/junk/classify.ts';
 import { scoreIn, scoreTokens } from '../src/junk/filter.ts';
 import { MemoryJunkStore } from '../src/junk/memory.ts';
@@ -222,6 +223,8 @@ interface Result {
  * hash busters, which spammers add to dilute a Bayesian filter's evidence). Training is unchanged.
  */
 let SALAD = 0;
+/** --dump FILE: every scored message's name, class and score as JSON Lines (per variant: FILE.<variant>.jsonl), for error analysis. */
+let DUMP: string | null = null;
 function scored(it: Item, tokens: string[]): string[] {
   if (SALAD === 0 || it.label !== 'spam') return tokens;
   const h = createHash('sha256').update(it.name).digest('hex');
@@ -301,6 +304,7 @@ function summarise(v: Variant, mode: string, items: readonly Item[], scores: num
   });
   const pct = (a: number, b: number) => (100 * a) / b;
   const scored = items.map((t, i) => ({ name: t.name, score: scores[i]!, label: t.label }));
+  if (DUMP !== null) writeFileSync(`${DUMP}.${v.name.replace(/[^a-z0-9.-]+/gi, '_')}.jsonl`, scored.map((x) => JSON.stringify(x)).join('\n') + '\n');
   const hamScores = scored.filter((t) => t.label === 'ham').map((t) => t.score);
   const spamScores = scored.filter((t) => t.label === 'spam').map((t) => t.score);
   return {
@@ -416,6 +420,7 @@ function parseArgs(argv: string[]) {
     else if (x === '--shift-back') a.shift = a.back = true;
     else if (x === '--repeat') a.repeat = Number(argv[++i]);
     else if (x === '--json') a.json = true;
+    else if (x === '--dump') DUMP = argv[++i]!;
     else if (x === '--cutoffs') CUTOFFS = argv[++i]!.split(',').map(Number);
     else if (x === '--list') a.list = true;
     else if (x === '--ablation') a.names = ABLATION;

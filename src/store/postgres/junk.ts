@@ -60,45 +60,12 @@ function sortedTokens(tokens: readonly string[]): string[] {
   return [...set].sort();
 }
 
-/** Per token, the net change a commit makes: remove's label -1 on `removed`, add's +1 on `added`. */
-function deltas(remove: Label | null, removed: readonly string[], add: Label | null, added: readonly string[]): { tokens: string[]; ham: number[]; spam: number[] } {
-  const d = new Map<string, { ham: number; spam: number }>();
-  const apply = (label: Label, tokens: readonly string[], by: number) => {
-    const c = column(label);
-    for (const t of tokens) {
-      const e = d.get(t) ?? { ham: 0, spam: 0 };
-      e[c] += by;
-      d.set(t, e);
-    }
-  };
-  if (remove) apply(remove, removed, -1);
-  if (add) apply(add, added, +1);
-  const tokens = [...d.keys()].sort();
-  return { tokens, ham: tokens.map((t) => d.get(t)!.ham), spam: tokens.map((t) => d.get(t)!.spam) };
-}
-
 /**
- * One sorted upsert of every token's net change; returns how many of `removed` had a count below
- * 1 in their label before (count after minus this commit's change): the undo would go below zero.
+ * One sorted upsert of every token's net change (summed over a batch; one commit is a batch of
+ * one) with the number of its undos per label ($5, $6); returns how many tokens had fewer than
+ * that in a label before (count after minus the net change): an undo would go below zero.
  */
 const UPSERT_TOKENS = `
-  WITH d AS (SELECT * FROM unnest($2::text[], $3::integer[], $4::integer[]) AS d(token, ham, spam)),
-  up AS (
-    INSERT INTO junk_tokens AS j (scope, token, ham, spam)
-    SELECT $1, d.token, d.ham, d.spam FROM d ORDER BY d.token COLLATE "C"
-    ON CONFLICT (scope, token) DO UPDATE SET ham = j.ham + EXCLUDED.ham, spam = j.spam + EXCLUDED.spam
-    RETURNING j.token, j.ham, j.spam
-  )
-  SELECT count(*)::integer AS below
-  FROM up JOIN d USING (token) JOIN unnest($5::text[]) AS r(token) USING (token)
-  WHERE CASE WHEN $6 = 'ham' THEN up.ham - d.ham ELSE up.spam - d.spam END < 1`;
-
-/**
- * commitBatch's upsert: as UPSERT_TOKENS, with each token's net change summed over the batch and
- * the number of its undos per label ($5, $6); returns how many tokens had fewer than that in a
- * label before the batch (count after minus the batch's net change).
- */
-const UPSERT_TOKENS_BATCH = `
   WITH d AS (SELECT * FROM unnest($2::text[], $3::integer[], $4::integer[], $5::integer[], $6::integer[]) AS d(token, ham, spam, undo_ham, undo_spam)),
   up AS (
     INSERT INTO junk_tokens AS j (scope, token, ham, spam)
@@ -124,8 +91,12 @@ const REPLACE_RECORDS = `
   UPDATE junk_records r SET label = x.label, tokens = ${TOKEN_ARRAY}, trained_at = x.trained_at
   FROM ${BATCH_ROWS} WHERE r.scope = $1 AND r.key = x.key`;
 
-/** The summed token changes of the changes of a batch whose compare-and-swap held (stored, sorted tokens). */
-function batchDeltas(held: ReadonlyArray<{ remove: Label | null; removed: readonly string[]; add: Label | null; added: readonly string[] }>) {
+/**
+ * Per token, the net change of the changes whose compare-and-swap held (remove's label −1 on
+ * `removed`, add's +1 on `added`; stored, sorted tokens), how many of them undo it per label, and
+ * the same for the totals.
+ */
+function deltas(held: ReadonlyArray<{ remove: Label | null; removed: readonly string[]; add: Label | null; added: readonly string[] }>) {
   const d = new Map<string, { ham: number; spam: number; undoHam: number; undoSpam: number }>();
   const at = (t: string) => {
     let e = d.get(t);
@@ -208,15 +179,11 @@ export class PostgresJunkStore implements JunkStore {
     const { remove, add } = change;
     const removed = remove ? sortedTokens(remove.tokens) : [];
     const added = add ? sortedTokens(add.tokens) : [];
-    const d = deltas(remove?.label ?? null, removed, add?.label ?? null, added);
+    const d = deltas([{ remove: remove?.label ?? null, removed, add: add?.label ?? null, added }]);
     return transaction(this.pool, async (c) => {
       if (!(await this.swapRecord(c, s, key, remove, add, added))) return false;
-      if (d.tokens.length) {
-        const { rows } = await c.query(UPSERT_TOKENS, [s, d.tokens, d.ham, d.spam, removed, remove ? column(remove.label) : 'ham']);
-        if (Number(rows[0]?.below ?? 0) > 0) throw new Error('junk store: token count below zero');
-        await c.query('DELETE FROM junk_tokens WHERE scope = $1 AND token = ANY($2::text[]) AND ham = 0 AND spam = 0', [s, d.tokens]);
-      }
-      if (remove || add) await this.changeTotals(c, s, remove, add);
+      await this.applyDeltas(c, s, d);
+      if (remove || add) await this.changeTotalsBy(c, s, d.totals);
       return true;
     });
   }
@@ -267,13 +234,8 @@ export class PostgresJunkStore implements JunkStore {
         const keys = new Set(there.map((r) => String(r.key)));
         for (const p of nothing) if (!keys.has(p.stored)) held.add(p);
       }
-      const d = batchDeltas([...held].map((p) => ({ remove: p.remove?.label ?? null, removed: p.removed, add: p.add?.label ?? null, added: p.added })));
-      if (d.tokens.length) {
-        const { rows: check } = await c.query(UPSERT_TOKENS_BATCH, [s, d.tokens, d.ham, d.spam, d.undoHam, d.undoSpam]);
-        if (Number(check[0]?.below ?? 0) > 0) throw new Error('junk store: token count below zero');
-        const undone = d.tokens.filter((_, i) => d.undoHam[i]! > 0 || d.undoSpam[i]! > 0);
-        if (undone.length) await c.query('DELETE FROM junk_tokens WHERE scope = $1 AND token = ANY($2::text[]) AND ham = 0 AND spam = 0', [s, undone]);
-      }
+      const d = deltas([...held].map((p) => ({ remove: p.remove?.label ?? null, removed: p.removed, add: p.add?.label ?? null, added: p.added })));
+      await this.applyDeltas(c, s, d);
       if ([...held].some((p) => p.remove || p.add)) await this.changeTotalsBy(c, s, d.totals);
       results = all.map((p) => held.has(p));
       return true;
@@ -301,10 +263,14 @@ export class PostgresJunkStore implements JunkStore {
   }
 
   /** Totals: remove's label -1, add's +1; the row is locked last (it is every commit's hottest). */
-  private async changeTotals(c: PgClient, s: string, remove: TrainingRecord | null, add: TrainingRecord | null): Promise<void> {
-    const dh = (add?.label === 'ham' ? 1 : 0) - (remove?.label === 'ham' ? 1 : 0);
-    const ds = (add?.label === 'spam' ? 1 : 0) - (remove?.label === 'spam' ? 1 : 0);
-    await this.changeTotalsBy(c, s, { ham: dh, spam: ds, undoHam: remove?.label === 'ham' ? 1 : 0, undoSpam: remove?.label === 'spam' ? 1 : 0 });
+  /** The token rows changed by `d` (one upsert), refusing an undo below zero; rows that reach 0/0 deleted. */
+  private async applyDeltas(c: PgClient, s: string, d: ReturnType<typeof deltas>): Promise<void> {
+    if (d.tokens.length === 0) return;
+    const { rows } = await c.query(UPSERT_TOKENS, [s, d.tokens, d.ham, d.spam, d.undoHam, d.undoSpam]);
+    if (Number(rows[0]?.below ?? 0) > 0) throw new Error('junk store: token count below zero');
+    // Only a token something undid can have reached zero in both labels.
+    const undone = d.tokens.filter((_, i) => d.undoHam[i]! > 0 || d.undoSpam[i]! > 0);
+    if (undone.length) await c.query('DELETE FROM junk_tokens WHERE scope = $1 AND token = ANY($2::text[]) AND ham = 0 AND spam = 0', [s, undone]);
   }
 
   /** Totals changed by a net amount per label; the row must have held at least `undo*` in each label before. */

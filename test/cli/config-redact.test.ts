@@ -6,31 +6,21 @@
  * its pino log lines; the CLI commands that open the statistics (spam, user del, domain del) name
  * an unreachable database redacted too. All through the real CLI, as a child process.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, MAIN } from '../junk/helpers.ts';
 import { loadConfig } from '../../src/config/load.ts';
-import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import { postgresForFile } from '../helpers/postgres.ts';
 
 const SECRET = 'Tr0ub4dor-s3cret';
-let pg: TestPostgres;
-const dirs: string[] = [];
-before(async () => {
-  pg = await startTestPostgres();
-});
-after(async () => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  await pg?.close();
-});
+const fixture = postgresForFile();
 
 function configFile(body: string): { dir: string; file: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'mw-redact-'));
-  dirs.push(dir);
+  const dir = fixture.tempDir('mw-redact-');
   const file = join(dir, 'mailwarden.toml');
   writeFileSync(file, `hostname = "mx.example.test"\ndata_dir = "${dir}"\n${body}`);
   return { dir, file };
@@ -62,9 +52,9 @@ test('config check --json prints the effective configuration with the URL passwo
 });
 
 test('serve on a real PostgreSQL: the banner and the log lines show the statistics URL redacted, never the password', async () => {
-  const url = pg.url; // postgresql://ROLE:PASSWORD@127.0.0.1:PORT/DB
-  assert.ok(url.includes(`:${pg.password}@`));
-  const redacted = url.replace(`:${pg.password}@`, ':***@');
+  const url = fixture.pg.url; // postgresql://ROLE:PASSWORD@127.0.0.1:PORT/DB
+  assert.ok(url.includes(`:${fixture.pg.password}@`));
+  const redacted = url.replace(`:${fixture.pg.password}@`, ':***@');
   const none = 'submission = []\nsubmissions = []\npop3 = []\npop3s = []\nimap = []\nimaps = []\nhttps = []\n';
   const { file } = configFile(`[log]\nlevel = "info"\n[outbound]\nenabled = false\n[listen]\nmx = ["127.0.0.1:0"]\n${none}[spam]\nstatistics = "${url}"\n`);
   const child = spawn(process.execPath, [MAIN, '--config', file, 'serve'], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -84,7 +74,7 @@ test('serve on a real PostgreSQL: the banner and the log lines show the statisti
   assert.match(stderr, new RegExp(`spam statistics: ${redacted.replace(/[.*?^$()[\]\\/+]/g, '\\$&')} \\(PostgreSQL`));
   const logged = stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { msg: string; statistics?: string });
   assert.equal(logged.find((l) => l.msg === 'spam filter statistics in PostgreSQL')?.statistics, redacted);
-  assert.ok(!stdout.includes(pg.password) && !stderr.includes(pg.password), 'the password is nowhere');
+  assert.ok(!stdout.includes(fixture.pg.password) && !stderr.includes(fixture.pg.password), 'the password is nowhere');
 });
 
 test('spam, user del and domain del --force name an unreachable statistics database redacted', async () => {

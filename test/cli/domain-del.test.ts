@@ -5,27 +5,18 @@
  * leaves every statistic in place; the deletion that succeeds drops the deleted users' own
  * statistics (Store.deleteDomain's beforeDelete hook) and nobody else's.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, writeCorpus } from '../junk/helpers.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { openStore } from '../../src/app/app.ts';
 import { openPostgresJunkStore } from '../../src/store/postgres/junk.ts';
 import { GLOBAL, userScope, type Counts } from '../../src/junk/ports.ts';
-import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import { postgresForFile } from '../helpers/postgres.ts';
 
-let pg: TestPostgres;
-const dirs: string[] = [];
-before(async () => {
-  pg = await startTestPostgres();
-});
-after(async () => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  await pg?.close();
-});
+const fixture = postgresForFile();
 
 async function ok(config: string, args: string[]) {
   const r = await cli(config, args);
@@ -49,13 +40,12 @@ async function totals(config: string, pgUrl: string | null): Promise<Counts[]> {
 
 for (const engine of ['store', 'postgresql'] as const) {
   test(`[${engine}] domain del --force: refused, the statistics stay; done, the deleted users' statistics go, nobody else's`, async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mw-domain-del-'));
-    dirs.push(dir);
+    const dir = fixture.tempDir('mw-domain-del-');
     let pgUrl: string | null = null;
     if (engine === 'postgresql') {
       const db = `mw_dd_${Date.now()}`;
-      await pg.admin(`CREATE DATABASE ${db} OWNER ${pg.role}`, [], 'postgres');
-      pgUrl = pg.url.replace(/\/[^/]+$/, `/${db}`);
+      await fixture.pg.admin(`CREATE DATABASE ${db} OWNER ${fixture.pg.role}`, [], 'postgres');
+      pgUrl = fixture.pg.url.replace(/\/[^/]+$/, `/${db}`);
     }
     const config = join(dir, 'mailwarden.toml');
     writeFileSync(config, `hostname = "mx.example.test"\ndata_dir = "${dir}"\n${pgUrl ? `[spam]\nstatistics = "${pgUrl}"\n` : ''}`);
@@ -89,7 +79,7 @@ for (const engine of ['store', 'postgresql'] as const) {
     assert.deepEqual(await totals(config, pgUrl), [trained, none, none, trained]);
     if (pgUrl) {
       const db = pgUrl.split('/').pop()!;
-      const scopes = (await pg.admin('SELECT DISTINCT scope FROM junk_records UNION SELECT DISTINCT scope FROM junk_tokens UNION SELECT scope FROM junk_totals ORDER BY 1', [], db)).rows.map((r) => r.scope);
+      const scopes = (await fixture.pg.admin('SELECT DISTINCT scope FROM junk_records UNION SELECT DISTINCT scope FROM junk_tokens UNION SELECT scope FROM junk_totals ORDER BY 1', [], db)).rows.map((r) => r.scope);
       assert.deepEqual(scopes, ['global', 'user:mx.example.test:3'], 'nothing of users 1 and 2 left in PostgreSQL');
     }
     const missing = await cli(config, ['domain', 'del', '--force', 'example.test']);

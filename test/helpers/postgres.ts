@@ -16,6 +16,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { after, before } from 'node:test';
 import pg from 'pg';
 
 /** Every server command (initdb, pg_ctl start/stop) must finish within this. */
@@ -142,6 +143,33 @@ export async function startTestPostgres(): Promise<TestPostgres> {
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
+    },
+  };
+}
+
+/**
+ * For one test file: a private server started before its tests (`startTestPostgres`), and
+ * temporary directories; both removed after its tests.
+ */
+export function postgresForFile(): { readonly pg: TestPostgres; tempDir(prefix: string): string } {
+  let server: TestPostgres | undefined;
+  const dirs: string[] = [];
+  before(async () => {
+    server = await startTestPostgres();
+  });
+  after(async () => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    await server?.close();
+  });
+  return {
+    get pg(): TestPostgres {
+      if (server === undefined) throw new Error('the test PostgreSQL is not started yet (use it inside a test)');
+      return server;
+    },
+    tempDir(prefix: string): string {
+      const dir = mkdtempSync(join(tmpdir(), prefix));
+      dirs.push(dir);
+      return dir;
     },
   };
 }

@@ -8,31 +8,22 @@
  * export, records of a user id the source store no longer has; a malformed file stops with its
  * line number.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { message } from '../helpers/smtp-client.ts';
 import { cli, MAIN } from './helpers.ts';
-import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import { postgresForFile } from '../helpers/postgres.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { openStore } from '../../src/app/app.ts';
 import { openPostgresJunkStore } from '../../src/store/postgres/junk.ts';
 import { GLOBAL, userScope, type JunkStore, type Scope } from '../../src/junk/ports.ts';
 
-let pg: TestPostgres;
-const dirs: string[] = [];
-before(async () => {
-  pg = await startTestPostgres();
-});
-after(async () => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  await pg?.close();
-});
+const fixture = postgresForFile();
 
 async function ok(config: string, args: string[], stdin?: string) {
   const r = await cli(config, args, {}, stdin);
@@ -42,8 +33,7 @@ async function ok(config: string, args: string[], stdin?: string) {
 
 /** A data dir with a config and these users (created in this order: the ids follow it). */
 async function node(users: string[], spam = ''): Promise<{ dir: string; config: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'mw-transfer-'));
-  dirs.push(dir);
+  const dir = fixture.tempDir('mw-transfer-');
   const config = join(dir, 'mailwarden.toml');
   writeFileSync(config, `hostname = "mx.example.test"\ndata_dir = "${dir}"\n${spam}`);
   await ok(config, ['domain', 'add', 'example.test']);
@@ -135,14 +125,14 @@ test('spam export, then spam import into another data dir (other user ids, a use
   assert.equal(exportedB, `${lines.filter((l) => !l.includes('carol@')).join('\n').replace('"records":23', '"records":21')}\n`, "the target's export: the source's without carol");
 
   // into PostgreSQL ([spam] statistics), from standard input
-  const c = await node(['bob@example.test', 'alice@example.test'], `[spam]\nstatistics = "${pg.url}"\n`);
+  const c = await node(['bob@example.test', 'alice@example.test'], `[spam]\nstatistics = "${fixture.pg.url}"\n`);
   const toPg = await ok(c.config, ['spam', 'import', '-'], text);
   assert.equal(toPg.stdout, '23 records: 21 added, 0 relabelled, 0 unchanged, 2 skipped (1 user not here: carol@example.test)\n');
-  const inPg = await stateOf(c.config, pg.url);
+  const inPg = await stateOf(c.config, fixture.pg.url);
   assert.deepEqual(inPg, target);
-  assert.deepEqual((await pg.admin('SELECT DISTINCT scope FROM junk_records ORDER BY scope')).rows.map((r) => r.scope), ['global', 'user:mx.example.test:2']);
+  assert.deepEqual((await fixture.pg.admin('SELECT DISTINCT scope FROM junk_records ORDER BY scope')).rows.map((r) => r.scope), ['global', 'user:mx.example.test:2']);
   assert.equal((await ok(c.config, ['spam', 'import', file])).stdout, '23 records: 0 added, 0 relabelled, 21 unchanged, 2 skipped (1 user not here: carol@example.test)\n');
-  assert.deepEqual(await stateOf(c.config, pg.url), target, 'importing twice changes nothing');
+  assert.deepEqual(await stateOf(c.config, fixture.pg.url), target, 'importing twice changes nothing');
   assert.equal((await ok(c.config, ['spam', 'export'])).stdout, exportedB, 'PostgreSQL exports what SQLite does');
   const sqliteRows = new DatabaseSync(join(c.dir, 'mailwarden.db'), { readOnly: true });
   assert.equal(Number((sqliteRows.prepare('SELECT count(*) AS n FROM junk_records').get() as { n: number }).n), 0, 'nothing went into the store');
@@ -153,7 +143,7 @@ test('spam export, then spam import into another data dir (other user ids, a use
   const key = (JSON.parse(flipped) as { key: string }).key;
   const relabel = await ok(c.config, ['spam', 'import', '-'], text.replace(flipped, flipped.replace('"label":"spam"', '"label":"ham"')));
   assert.equal(relabel.stdout, '23 records: 0 added, 1 relabelled, 20 unchanged, 2 skipped (1 user not here: carol@example.test)\n');
-  const after = await stateOf(c.config, pg.url);
+  const after = await stateOf(c.config, fixture.pg.url);
   assert.deepEqual(after.alice.totals, { ham: 3, spam: 2 });
   assert.equal(after.alice.records.find((r) => r.key === key)!.label, 'ham');
   assert.deepEqual(after.global, target.global);

@@ -85,6 +85,11 @@ export async function messageKeysOf(chunks: AsyncIterable<Uint8Array>): Promise<
     raw.update(b);
     changed = k !== b;
   };
+  // The exact test below needs the whole prefix; it runs only once a blank line may have been
+  // seen (searched in each new chunk with the 3 bytes before it), so a long header section costs
+  // one pass, not one concatenation and search per chunk.
+  let tail = Buffer.alloc(0);
+  let maybe = false;
   for await (const chunk of chunks) {
     const c = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (changed !== null) {
@@ -93,6 +98,12 @@ export async function messageKeysOf(chunks: AsyncIterable<Uint8Array>): Promise<
       continue;
     }
     held.push(c);
+    if (!maybe) {
+      const window = tail.length ? Buffer.concat([tail, c]) : c;
+      maybe = window.indexOf('\n\n') >= 0 || window.indexOf('\r\n\r\n') >= 0;
+      tail = Buffer.from(window.subarray(Math.max(0, window.length - 3)));
+      if (!maybe) continue;
+    }
     const acc = held.length === 1 ? c : Buffer.concat(held);
     held = [acc];
     if (acc.length <= 5) continue; // withoutFromLine needs more than 5 bytes to decide

@@ -25,6 +25,16 @@ after(async () => {
   await pg?.close();
 });
 
+/**
+ * The database of `url` recorded no deadlock (none was retried away). Backends report their
+ * deadlocks to the statistics when they exit: call it once the pools are closed.
+ */
+async function assertNoDeadlocks(url: string): Promise<void> {
+  const db = url.split('/').pop()!;
+  await new Promise((res) => setTimeout(res, 300));
+  assert.deepEqual((await pg.admin('SELECT deadlocks::integer AS n FROM pg_stat_database WHERE datname = $1', [db], 'postgres')).rows, [{ n: 0 }], 'no deadlock happened (none was retried away)');
+}
+
 let databases = 0;
 /** A fresh database owned by the test role; its URL. */
 async function freshDatabase(): Promise<string> {
@@ -147,10 +157,7 @@ test('[postgresql] concurrency: 120 commits with overlapping tokens from two nod
   } finally {
     for (const n of nodes) await n.close();
   }
-  // Backends report their deadlocks to the statistics when they exit (the pools are closed now).
-  const db = url.split('/').pop()!;
-  await new Promise((res) => setTimeout(res, 300));
-  assert.deepEqual((await pg.admin('SELECT deadlocks::integer AS n FROM pg_stat_database WHERE datname = $1', [db], 'postgres')).rows, [{ n: 0 }], 'no deadlock happened (none was retried away)');
+  await assertNoDeadlocks(url);
 });
 
 test('[postgresql] concurrency: overlapping batches (commitBatch, as `spam import` on two nodes at once) and single commits of the same messages: each message counted once, no deadlock', async () => {
@@ -195,9 +202,7 @@ test('[postgresql] concurrency: overlapping batches (commitBatch, as `spam impor
   } finally {
     for (const n of nodes) await n.close();
   }
-  const db = url.split('/').pop()!;
-  await new Promise((res) => setTimeout(res, 300));
-  assert.deepEqual((await pg.admin('SELECT deadlocks::integer AS n FROM pg_stat_database WHERE datname = $1', [db], 'postgres')).rows, [{ n: 0 }], 'no deadlock happened (none was retried away)');
+  await assertNoDeadlocks(url);
 });
 
 test('[postgresql] namespaced user scopes: two nodes, the same user id, separate statistics; the global scope is shared; dropScope forgets one node\'s user only', async () => {
